@@ -1,0 +1,45 @@
+/**
+ * The link-layer Device contract (DESIGN.md §3) and the SPI bus shape the chip drivers talk to.
+ * Every Device — chip driver, loopback, host tap bridge, simulated chip — has this shape.
+ */
+
+/**
+ * A link-layer device that moves whole Ethernet II frames (header first, no FCS).
+ * Frames are at most 1514 octets (14-octet header + 1500-octet payload).
+ */
+export interface Device {
+  /** The 6-octet MAC address (hardware address) of the device. Read-only for the stack. */
+  readonly mac: Uint8Array;
+  /**
+   * Copies the next received frame (Ethernet header first, no FCS) into `frame` from offset 0.
+   * Returns its length in octets, or 0 when nothing is waiting. Never blocks.
+   * The caller owns `frame`; the device must not keep it after returning.
+   */
+  receive(frame: Uint8Array): number;
+  /**
+   * Transmits frame[0..length) (Ethernet header first, no FCS; the device or chip pads to 60 octets).
+   * Must not keep `frame` after it returns. Returns false if the frame could not be sent
+   * (buffer full, link down, chip error); the stack counts that as a transmit drop.
+   */
+  send(frame: Uint8Array, length: number): boolean;
+  /** Optional: link state (PHY), true when up. */
+  linkUp?(): boolean;
+  /**
+   * Optional: the multicast MAC addresses to accept (each a 6-octet array), or null to accept all
+   * multicast. An empty list accepts none (broadcast is always accepted).
+   */
+  setMulticast?(macs: Uint8Array[] | null): void;
+}
+
+/** A pin as Espruino passes it: a Pin object on a board, any token in a simulation. */
+export type Pin = any;
+
+/**
+ * An SPI bus shaped like Espruino's SPI object (TARGETS.md §1 "SPI, pins, events").
+ * `send` lowers CS, transfers `data` full duplex, raises CS and returns the bytes clocked in.
+ * `write` does the same without read-back. One call is one CS-low transaction.
+ */
+export interface SpiBus {
+  send(data: Uint8Array | number[], cs?: Pin): Uint8Array;
+  write(data: Uint8Array | number[], cs?: Pin): void;
+}
