@@ -1,0 +1,115 @@
+/**
+ * IPv4 input and output (RFC 791, host rules of RFC 1122 §3.2.1), and next-hop selection.
+ */
+import { StackState } from './types';
+import { Iface } from './iface';
+import { arpOutput, ifaceSend, OUT_SENT, OUT_DROPPED } from './arp';
+import { ETH_HEADER_LEN, ETHERTYPE_IPV4, ethEmit, BROADCAST_MAC } from '../wire/ethernet';
+import { get16, get32 } from '../wire/bytes';
+import { onesSum } from '../wire/checksum';
+import { IP_LEN, IP_FRAG, IP_MF, IP_OFFMASK, IP_PROTO, IP_SRC, IP_DST, IP_BROADCAST, IPPROTO_ICMP,
+  IPPROTO_UDP, ipv4Emit } from '../wire/ipv4';
+import { isMulticast, multicastMac } from '../wire/addr';
+import { icmpInput, icmpSendError } from './icmp';
+import { udpInput } from './udp';
+import { ICMP_DEST_UNREACH, ICMP_PROTO_UNREACH } from '../wire/icmp';
+
+/** How the destination of the packet being processed was addressed (for RFC 1122 §3.2.2 rules). */
+export var DST_UNICAST = 0;
+export var DST_BROADCAST = 1;
+export var DST_MULTICAST = 2;
+
+/** True when `a` may be the source of a datagram we accept or answer: not 0, broadcast or multicast. */
+export function isUnicastSource(iface: Iface, a: number): boolean {
+  return a !== 0 && a !== IP_BROADCAST && !isMulticast(a) && a !== iface.broadcast;
+}
+
+/**
+ * IPv4 input for the packet at frame[14..14+len), len being the octets after the Ethernet header
+ * (padding included). Checks version, header length, checksum, total length, fragments, addresses
+ * (RFC 1122 §3.2.1.1-3.2.1.8), skips options, and passes the payload up.
+ * Returns true when the frame was kept (parked on ARP by a reply), false when the caller keeps it.
+ */
+export function ipInput(s: StackState, iface: Iface, frame: Uint8Array, len: number): boolean {
+  var st = s.stats.ip;
+  var o = ETH_HEADER_LEN;
+  st.rx++;
+  if (len < 20) { st.tooShort++; return false; }
+  var vhl = frame[o];
+  if ((vhl >> 4) !== 4) { st.badVersion++; return false; }
+  var hl = (vhl & 15) << 2;
+  if (hl < 20 || hl > len) { st.badHeaderLength++; return false; }
+  if (!(iface.device as any).rxChecksumOffload && onesSum(frame, o, hl, 0) !== 0xffff) { st.badChecksum++; return false; }
+  var total = get16(frame, o + IP_LEN);
+  // Ethernet pads short frames: trust the total length, never the frame length (RFC 1122 §3.2.1.8
+  // applies to the header; a total beyond what arrived means a truncated packet).
+  if (total < hl || total > len) { st.badLength++; return false; }
+  var dst = get32(frame, o + IP_DST);
+  var kind = DST_UNICAST;
+  if (dst !== iface.address || dst === 0) {
+    if (dst === IP_BROADCAST || dst === iface.broadcast) kind = DST_BROADCAST;
+    else if (isMulticast(dst) && iface.groups.indexOf(dst) >= 0) kind = DST_MULTICAST;
+    else { st.notForUs++; return false; }
+  }
+  var src = get32(frame, o + IP_SRC);
+  // RFC 1122 §3.2.1.3: silently discard a datagram whose source is broadcast or multicast.
+  if (src === IP_BROADCAST || isMulticast(src) || (src === iface.broadcast && iface.netmask !== 0xffffffff)) {
+    st.badSource++; return false;
+  }
+  var frag = get16(frame, o + IP_FRAG);
+  if ((frag & IP_MF) !== 0 || (frag & IP_OFFMASK) !== 0) { st.fragments++; return false; }
+  var proto = frame[o + IP_PROTO];
+  if (proto === IPPROTO_UDP) { st.delivered++; return udpInput(s, iface, frame, hl, total, kind); }
+  if (proto === IPPROTO_ICMP) { st.delivered++; return icmpInput(s, iface, frame, hl, total, kind); }
+  st.unknownProtocol++;
+  // RFC 1122 §3.2.2.1: a host SHOULD generate protocol unreachable.
+  icmpSendError(s, iface, frame, hl, total, kind, ICMP_DEST_UNREACH, ICMP_PROTO_UNREACH);
+  return false;
+}
+
+/**
+ * Chooses the interface and next hop for `dst` into s.routeIface / s.routeNextHop. Order: an interface
+ * whose subnet holds `dst` (next hop = dst); the limited broadcast and multicast go out of the first
+ * interface that is up (or the one given); otherwise the first interface with a gateway (next hop = the
+ * gateway). Returns false (and counts ip.noRoute) when nothing fits.
+ */
+export function route(s: StackState, dst: number, via: Iface | null): boolean {
+  var ifs = s.ifaces;
+  var i: number;
+  s.routeNextHop = dst;
+  if (via !== null) { s.routeIface = via; if (!via.onLink(dst) && dst !== IP_BROADCAST && !isMulticast(dst) && via.gateway !== 0) s.routeNextHop = via.gateway; return true; }
+  if (dst === IP_BROADCAST || isMulticast(dst)) {
+    for (i = 0; i < ifs.length; i++) if (ifs[i].up) { s.routeIface = ifs[i]; return true; }
+  } else {
+    for (i = 0; i < ifs.length; i++) if (ifs[i].address !== 0 && ifs[i].onLink(dst)) { s.routeIface = ifs[i]; return true; }
+    for (i = 0; i < ifs.length; i++) if (ifs[i].gateway !== 0) { s.routeIface = ifs[i]; s.routeNextHop = ifs[i].gateway; return true; }
+  }
+  s.routeIface = null;
+  s.stats.ip.noRoute++;
+  return false;
+}
+
+/**
+ * IPv4 output of the payload already at frame[34..34+payloadLen): writes the IPv4 header (20 octets, no
+ * options) and the Ethernet header, and sends it towards s.routeNextHop on s.routeIface (call route()
+ * first). Returns OUT_SENT, OUT_PARKED (the ARP cache now owns the frame: the caller must not give it back)
+ * or OUT_DROPPED (counted). On OUT_SENT and OUT_DROPPED the caller keeps the frame.
+ */
+export function ipOutput(s: StackState, frame: Uint8Array, payloadLen: number, protocol: number, src: number, dst: number, ttl: number): number {
+  var iface = s.routeIface as Iface;
+  var nh = s.routeNextHop;
+  s.ipId = (s.ipId + 1) & 0xffff;
+  ipv4Emit(frame, ETH_HEADER_LEN, 20 + payloadLen, s.ipId, ttl, protocol, src, dst, (iface.device as any).txChecksumOffload);
+  s.stats.ip.tx++;
+  var len = ETH_HEADER_LEN + 20 + payloadLen;
+  if (nh === IP_BROADCAST || nh === iface.broadcast) {
+    ethEmit(frame, 0, BROADCAST_MAC, 0, iface.mac, ETHERTYPE_IPV4);
+  } else if (isMulticast(nh)) {
+    multicastMac(nh, s.scratchMac, 0);
+    ethEmit(frame, 0, s.scratchMac, 0, iface.mac, ETHERTYPE_IPV4);
+  } else {
+    ethEmit(frame, 0, BROADCAST_MAC, 0, iface.mac, ETHERTYPE_IPV4); // destination filled by arpOutput
+    return arpOutput(s, iface, frame, len, nh);
+  }
+  return ifaceSend(s, iface, frame, len) ? OUT_SENT : OUT_DROPPED;
+}

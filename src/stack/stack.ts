@@ -1,0 +1,222 @@
+/**
+ * The stack: interfaces, the frame ring, poll(), and the public API objects (udp, arp, stats).
+ */
+import { Device } from '../drivers/device';
+import { Config, makeConfig } from './config';
+import { FrameRing } from './ring';
+import { newStats, Stats } from './stats';
+import { Iface, InterfaceOptions } from './iface';
+import { StackState, UdpListener } from './types';
+import { arpInput, arpTimer, arpRequest, arpAddStatic, ARP_RESOLVED, ARP_STATIC } from './arp';
+import { ipInput } from './ipv4';
+import { udpSend, checkPort, ephemeralPort } from './udp';
+import { ETH_HEADER_LEN, ETHERTYPE_IPV4, ETHERTYPE_ARP } from '../wire/ethernet';
+import { macEqual } from '../wire/bytes';
+import { parseIPv4, parseMac, prefixLength, formatMac } from '../wire/addr';
+
+/**
+ * Ethernet input for frame[0..len) from `iface`: MAC filter and EtherType demultiplexing.
+ * Returns true when the frame was kept by a layer above (parked on ARP), false when the caller keeps it.
+ */
+function ethInput(s: StackState, iface: Iface, frame: Uint8Array, len: number): boolean {
+  var st = s.stats.eth;
+  st.rx++;
+  if (len < ETH_HEADER_LEN) { st.tooShort++; return false; }
+  if (len > frame.length) { st.tooLong++; return false; }
+  // Unicast must be ours; group addresses (broadcast, multicast) are filtered by the layers above.
+  if ((frame[0] & 1) === 0 && !macEqual(frame, 0, iface.mac, 0)) { st.notForUs++; return false; }
+  var type = (frame[12] << 8) | frame[13];
+  if (type === ETHERTYPE_IPV4) return ipInput(s, iface, frame, len - ETH_HEADER_LEN);
+  if (type === ETHERTYPE_ARP) { arpInput(s, iface, frame, len - ETH_HEADER_LEN); return false; }
+  st.unknownType++;
+  return false;
+}
+
+/** Copies the counters of `o` into a new object. */
+function copy(o: any): any {
+  var r: any = {};
+  for (var k in o) r[k] = o[k];
+  return r;
+}
+
+/** The UDP registrar of a stack: bind listeners to ports, send datagrams. */
+export interface Udp {
+  /**
+   * Binds `listener` to local UDP `port` on every interface (0 = pick an ephemeral port).
+   * Returns the port bound. @throws Error when the port is out of range or already bound.
+   */
+  bind(port: number, listener: UdpListener): number;
+  /** Removes the listener of `port` (no error if none). */
+  unbind(port: number): void;
+  /**
+   * Sends `data` (Uint8Array, array of octets or 8-bit string; copied once) to address:port from
+   * `srcPort` (default: an ephemeral port). Returns true if sent or waiting for ARP, false if dropped
+   * (counted). @throws Error on a bad address or port, or more than 1472 octets.
+   */
+  send(address: string | number, port: number, data: Uint8Array | number[] | string, srcPort?: number): boolean;
+  /**
+   * Zero-copy send: `write(buf, off)` writes exactly `length` payload octets at buf[off..off+length) of
+   * the ring frame (valid only during the call). Same result and errors as send.
+   */
+  sendWith(address: string | number, port: number, length: number, write: (buf: Uint8Array, off: number) => void, srcPort?: number): boolean;
+}
+
+export class Stack {
+  /** The configuration in force (defaults overridden by createStack's options). */
+  readonly config: Config;
+  readonly interfaces: Iface[];
+  readonly udp: Udp;
+  readonly arp: { add(address: string | number, mac: string | Uint8Array, iface?: Iface): void; lookup(address: string | number): string | null };
+  /** Internal state; exposed for tests and the modules built on top (sockets, IGMP). */
+  readonly state: StackState;
+  private nextTimerMs: number;
+  private nextLinkMs: number;
+
+  constructor(options?: Partial<Config>) {
+    var cfg = makeConfig(options);
+    var s: StackState = {
+      cfg: cfg, ring: new FrameRing(cfg.frames, cfg.frameSize), stats: newStats(), ifaces: [], now: 0,
+      ipId: 0, udpListeners: [], udpInfo: { srcAddress: 0, srcPort: 0, dstAddress: 0, dstPort: 0, iface: null as any },
+      lastIcmpErrorMs: -1e15, nextEphemeral: cfg.ephemeralFirst, routeIface: null, routeNextHop: 0,
+      scratchMac: new Uint8Array(6), lastListenerError: null,
+    };
+    this.state = s;
+    this.config = cfg;
+    this.interfaces = s.ifaces;
+    this.nextTimerMs = -1e15;
+    this.nextLinkMs = -1e15;
+    this.udp = {
+      bind: function (port: number, listener: UdpListener): number {
+        if (typeof listener !== 'function') throw new Error('udp.bind: listener must be a function');
+        if (port === 0) { port = ephemeralPort(s); if (port === 0) throw new Error('udp.bind: no ephemeral port is free'); }
+        checkPort(port, 'udp.bind: port');
+        if (s.udpListeners[port]) throw new Error('udp.bind: port ' + port + ' is already bound');
+        s.udpListeners[port] = listener;
+        return port;
+      },
+      unbind: function (port: number): void {
+        delete s.udpListeners[port];
+      },
+      send: function (address: string | number, port: number, data: any, srcPort?: number): boolean {
+        if (data === null || data === undefined || typeof data.length !== 'number') throw new Error('udp.send: data must be a Uint8Array, an array of octets or a string');
+        return udpSend(s, address, port, data, data.length, null, srcPort || 0, null, cfg.ttl);
+      },
+      sendWith: function (address: string | number, port: number, length: number, write: (buf: Uint8Array, off: number) => void, srcPort?: number): boolean {
+        if (typeof write !== 'function') throw new Error('udp.sendWith: write must be a function');
+        return udpSend(s, address, port, null, length, write, srcPort || 0, null, cfg.ttl);
+      },
+    };
+    this.arp = {
+      add: function (address: string | number, mac: string | Uint8Array, iface?: Iface): void {
+        var a = parseIPv4(address, 'arp.add: address');
+        var m = parseMac(mac as any, 'arp.add: mac');
+        var target = iface || null;
+        for (var i = 0; target === null && i < s.ifaces.length; i++) if (s.ifaces[i].onLink(a)) target = s.ifaces[i];
+        if (target === null) throw new Error('arp.add: ' + address + ' is on no interface\'s subnet');
+        arpAddStatic(s, target, a, m);
+      },
+      lookup: function (address: string | number): string | null {
+        var a = parseIPv4(address, 'arp.lookup: address');
+        for (var i = 0; i < s.ifaces.length; i++) {
+          var e = s.ifaces[i].arp.find(a);
+          if (e !== null && (e.state === ARP_RESOLVED || e.state === ARP_STATIC)) return formatMac(e.mac);
+        }
+        return null;
+      },
+    };
+  }
+
+  /**
+   * Adds an interface on `device` (DESIGN.md §3 Device) with its IPv4 configuration. A gratuitous ARP
+   * announces it on the next poll (and again whenever its link comes back up).
+   * @throws Error naming the option when an address or the netmask does not parse, the netmask is not
+   * contiguous, or the gateway is outside the subnet.
+   */
+  addInterface(device: Device, opts: InterfaceOptions): Iface {
+    if (!device || typeof device.receive !== 'function' || typeof device.send !== 'function' || !device.mac || device.mac.length !== 6)
+      throw new Error('addInterface: device must have mac (6 octets), receive(frame) and send(frame, length)');
+    if (!opts) throw new Error('addInterface: options {address, netmask} are required');
+    var address = parseIPv4(opts.address, 'addInterface: address');
+    var netmask = parseIPv4(opts.netmask, 'addInterface: netmask');
+    if (prefixLength(netmask) < 0) throw new Error('addInterface: netmask ' + opts.netmask + ' is not contiguous ones then zeros');
+    var gateway = opts.gateway !== undefined && opts.gateway !== null && opts.gateway !== '' ? parseIPv4(opts.gateway, 'addInterface: gateway') : 0;
+    if (gateway !== 0 && ((gateway ^ address) & netmask) !== 0) throw new Error('addInterface: gateway ' + opts.gateway + ' is outside the subnet of ' + opts.address);
+    var iface = new Iface(device, opts.name || ('eth' + this.state.ifaces.length), address, netmask, gateway,
+      opts.arp !== false, this.state.cfg);
+    this.state.ifaces.push(iface);
+    this.nextTimerMs = -1e15;
+    return iface;
+  }
+
+  /**
+   * Drains every device (at most Config.maxFramesPerPoll frames each) and runs the timers that are due.
+   * `nowMs` is the caller's clock in milliseconds (monotonic; any origin). Returns the frames received.
+   */
+  poll(nowMs: number): number {
+    var s = this.state;
+    var ring = s.ring, ifs = s.ifaces, max = s.cfg.maxFramesPerPoll, n = 0;
+    s.now = nowMs;
+    for (var i = 0; i < ifs.length; i++) {
+      var iface = ifs[i], dev = iface.device;
+      for (var k = 0; k < max; k++) {
+        var f = ring.take();
+        if (f === null) break;
+        var len = dev.receive(f);
+        if (!(len > 0)) { ring.give(f); break; }
+        iface.counters.rx++;
+        n++;
+        if (!ethInput(s, iface, f, len)) ring.give(f);
+      }
+    }
+    if (nowMs >= this.nextTimerMs) this.timers(nowMs);
+    return n;
+  }
+
+  /** Link checks, gratuitous ARP, ARP retries and aging. */
+  private timers(now: number): void {
+    var s = this.state, ifs = s.ifaces;
+    this.nextTimerMs = now + s.cfg.timerIntervalMs;
+    var checkLink = now >= this.nextLinkMs;
+    if (checkLink) this.nextLinkMs = now + s.cfg.linkCheckMs;
+    for (var i = 0; i < ifs.length; i++) {
+      var iface = ifs[i];
+      if (checkLink && iface.device.linkUp) {
+        var up = !!iface.device.linkUp();
+        if (up && !iface.up) iface.announce = iface.arpEnabled;
+        iface.up = up;
+      }
+      if (iface.announce && iface.up) {
+        // Gratuitous ARP: a request for our own address (RFC 5227 §3 announcement; RFC 826 updates).
+        iface.announce = false;
+        if (iface.address !== 0) arpRequest(s, iface, iface.address, iface.address);
+      }
+      if (iface.arpEnabled) arpTimer(s, iface, now);
+    }
+  }
+
+  /**
+   * A snapshot of the counters: per layer (eth, arp, ip, icmp, udp; see stats.ts for each counter),
+   * the ring (size, free, exhausted, doubleGive) and per interface (name, rx, tx, txFail).
+   */
+  stats(): Stats & { ring: { size: number; free: number; exhausted: number; doubleGive: number }; interfaces: any[] } {
+    var s = this.state, st: any = {};
+    for (var k in s.stats) st[k] = copy((s.stats as any)[k]);
+    st.ring = { size: s.ring.size, free: s.ring.free, exhausted: s.ring.exhausted, doubleGive: s.ring.doubleGive };
+    st.interfaces = [];
+    for (var i = 0; i < s.ifaces.length; i++) {
+      var c = copy(s.ifaces[i].counters);
+      c.name = s.ifaces[i].name;
+      st.interfaces.push(c);
+    }
+    return st;
+  }
+}
+
+/**
+ * Creates a stack. `options` overrides the defaults of Config (src/stack/config.ts); the ring of
+ * `frames` frames of `frameSize` octets is allocated here, once.
+ * @throws Error naming an option that is unknown or out of range.
+ */
+export function createStack(options?: Partial<Config>): Stack {
+  return new Stack(options);
+}

@@ -1,0 +1,69 @@
+/**
+ * Counters per layer (lwIP's "stats"): `rx` and `tx` for frames/packets seen and sent, then one counter
+ * per drop reason. For a layer, rx = what it passed up or answered + the sum of its drop counters, so
+ * a frame is never lost without a counter saying why. Plain objects of numbers: cheap to increment
+ * (`s.ip.badChecksum++`), easy to print.
+ */
+export function newStats() {
+  return {
+    eth: {
+      /** Frames read from devices. */ rx: 0,
+      /** Frames handed to devices. */ tx: 0,
+      /** Device.send returned false. */ txFail: 0,
+      /** Shorter than the 14-octet header. */ tooShort: 0,
+      /** Destination MAC neither ours, broadcast nor an accepted multicast. */ notForUs: 0,
+      /** EtherType neither IPv4 nor ARP. */ unknownType: 0,
+      /** Longer than a ring frame: the device cut it (reported length > frame size). */ tooLong: 0,
+    },
+    arp: {
+      rx: 0, tx: 0,
+      /** Requests we answered. */ repliesSent: 0,
+      /** Requests we sent (resolution and gratuitous). */ requestsSent: 0,
+      /** Wrong hardware/protocol type or size, or shorter than 28 octets (RFC 826). */ invalid: 0,
+      /** Valid, but the target is not our address (entries we already had were refreshed). */ notForUs: 0,
+      /** Operation neither request nor reply. */ badOperation: 0,
+      /** Sender claims our own address from another MAC (RFC 5227 §2.4 conflict). */ conflicts: 0,
+      /** Sender address is not a unicast host address (broadcast, multicast). */ badSender: 0,
+      /** Received on an interface with ARP switched off. */ disabled: 0,
+      /** Frames parked on an entry that already held arpQueueLength frames: dropped. */ queueFull: 0,
+      /** Parked frames dropped because the next hop never answered. */ timeouts: 0,
+      /** Entries evicted to make room (oldest first; parked frames dropped and counted here too). */ evictions: 0,
+      /** Unicast send on an interface with ARP off and no static entry for the next hop. */ unresolvable: 0,
+    },
+    ip: {
+      /** IPv4 packets passed up from Ethernet. */ rx: 0,
+      /** Packets sent (including parked ones, counted when parked). */ tx: 0,
+      /** Passed to ICMP, UDP or IGMP. */ delivered: 0,
+      tooShort: 0, badVersion: 0, badHeaderLength: 0, badChecksum: 0,
+      /** Total length below the header length or beyond the received octets (truncated). */ badLength: 0,
+      /** Fragments (MF set or offset nonzero): no reassembly yet. */ fragments: 0,
+      /** Destination is not one of our addresses, broadcasts or joined groups. */ notForUs: 0,
+      /** Source is broadcast, multicast or 0 with a unicast destination (RFC 1122 §3.2.1.3). */ badSource: 0,
+      /** Protocol we do not implement (answered with protocol unreachable when allowed). */ unknownProtocol: 0,
+      /** Send with no interface or route for the destination. */ noRoute: 0,
+      /** Send with no free ring frame. */ noFrame: 0,
+    },
+    icmp: {
+      rx: 0, tx: 0,
+      tooShort: 0, badChecksum: 0,
+      /** Echo requests answered. */ echoReplies: 0,
+      /** Echo requests to broadcast/multicast, ignored (Config.echoBroadcast off). */ broadcastEcho: 0,
+      /** Echo replies and other messages received and not acted on (counted, then dropped). */ otherTypes: 0,
+      /** Destination-unreachable errors we sent. */ errorsSent: 0,
+      /** Errors not sent because of the rate limit. */ errorsRateLimited: 0,
+      /** Errors not sent by rule (RFC 1122 §3.2.2: about broadcast, multicast, ICMP errors, non-unicast
+       *  sources). */ errorsSuppressed: 0,
+    },
+    udp: {
+      rx: 0, tx: 0,
+      /** Handed to a listener. */ delivered: 0,
+      tooShort: 0,
+      /** UDP length field below 8 or beyond the IP payload. */ badLength: 0,
+      badChecksum: 0,
+      /** No listener on the destination port (port unreachable sent when allowed). */ noPort: 0,
+      /** A listener threw; the exception is counted and the frame recycled. */ listenerErrors: 0,
+    },
+  };
+}
+
+export type Stats = ReturnType<typeof newStats>;

@@ -1,0 +1,113 @@
+/**
+ * UDP (RFC 768, RFC 1122 §4.1): the registrar. Listeners bound to ports receive a zero-copy view of each
+ * datagram; datagrams are sent with one copy of the payload into a ring frame, or none with sendWith.
+ */
+import { StackState } from './types';
+import { Iface } from './iface';
+import { OUT_PARKED, OUT_DROPPED } from './arp';
+import { ipOutput, route } from './ipv4';
+import { icmpSendError } from './icmp';
+import { ETH_HEADER_LEN, ETH_MTU } from '../wire/ethernet';
+import { get16, get32 } from '../wire/bytes';
+import { IP_SRC, IP_DST, IPPROTO_UDP, IP_HEADER_LEN } from '../wire/ipv4';
+import { UDP_LEN, UDP_CSUM, UDP_DST_PORT, UDP_SRC_PORT, UDP_HEADER_LEN, udpSum, udpEmit } from '../wire/udp';
+import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH } from '../wire/icmp';
+import { parseIPv4 } from '../wire/addr';
+
+/** Offset of the UDP payload in a frame we send: 14 + 20 + 8 = 42. */
+export var UDP_PAYLOAD_OFFSET = ETH_HEADER_LEN + IP_HEADER_LEN + UDP_HEADER_LEN;
+/** Largest UDP payload in one unfragmented datagram: 1500 - 20 - 8 = 1472 octets. */
+export var UDP_MAX_PAYLOAD = ETH_MTU - IP_HEADER_LEN - UDP_HEADER_LEN;
+
+/**
+ * UDP input for the datagram at frame[14+hl .. 14+total). Verifies length and checksum (a zero checksum
+ * means none was sent, RFC 768), then calls the listener of the destination port; without one, answers
+ * port unreachable (RFC 1122 §4.1.3.1) when allowed. Returns true when the frame was kept (never, today:
+ * listeners get a view valid only during the call).
+ */
+export function udpInput(s: StackState, iface: Iface, frame: Uint8Array, hl: number, total: number, kind: number): boolean {
+  var st = s.stats.udp;
+  var o = ETH_HEADER_LEN + hl;
+  var avail = total - hl;
+  st.rx++;
+  if (avail < UDP_HEADER_LEN) { st.tooShort++; return false; }
+  var ulen = get16(frame, o + UDP_LEN);
+  if (ulen < UDP_HEADER_LEN || ulen > avail) { st.badLength++; return false; }
+  var src = get32(frame, ETH_HEADER_LEN + IP_SRC);
+  var dst = get32(frame, ETH_HEADER_LEN + IP_DST);
+  if ((frame[o + UDP_CSUM] | frame[o + UDP_CSUM + 1]) !== 0 && !(iface.device as any).rxChecksumOffload &&
+    udpSum(frame, o, ulen, src, dst) !== 0xffff) { st.badChecksum++; return false; }
+  var port = get16(frame, o + UDP_DST_PORT);
+  var fn = s.udpListeners[port];
+  if (!fn) {
+    st.noPort++;
+    icmpSendError(s, iface, frame, hl, total, kind, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH);
+    return false;
+  }
+  var info = s.udpInfo;
+  info.srcAddress = src;
+  info.srcPort = get16(frame, o + UDP_SRC_PORT);
+  info.dstAddress = dst;
+  info.dstPort = port;
+  info.iface = iface;
+  st.delivered++;
+  try {
+    fn(frame, o + UDP_HEADER_LEN, ulen - UDP_HEADER_LEN, info);
+  } catch (e) {
+    st.listenerErrors++;
+    s.lastListenerError = e;
+  }
+  return false;
+}
+
+/** Checks a port argument (1..65535), throwing an Error naming `what` otherwise. */
+export function checkPort(p: any, what: string): number {
+  if (typeof p !== 'number' || !(p >= 1 && p <= 65535) || Math.floor(p) !== p)
+    throw new Error(what + ': ' + p + ' is not a port number (1..65535)');
+  return p;
+}
+
+/** The next ephemeral port with no listener (RFC 6335 range from Config), or 0 if all are bound. */
+export function ephemeralPort(s: StackState): number {
+  var first = s.cfg.ephemeralFirst, span = s.cfg.ephemeralLast - first + 1;
+  for (var i = 0; i < span; i++) {
+    var p = s.nextEphemeral;
+    s.nextEphemeral = p >= s.cfg.ephemeralLast ? first : p + 1;
+    if (!s.udpListeners[p]) return p;
+  }
+  return 0;
+}
+
+/**
+ * Sends one UDP datagram of `len` payload octets to dst:dstPort from srcPort (0 = an ephemeral port).
+ * The payload is copied from `data` (Uint8Array, array of octets, or a string of 8-bit characters) into a
+ * ring frame at offset 42, or written there by `write(buf, 42)` when `data` is null (zero copy).
+ * `via` forces the interface (multicast, broadcast), else route() chooses.
+ * Returns true when sent or parked waiting for ARP; false when dropped (no route, no free frame, ARP
+ * queue full, device refused), each counted.
+ * @throws Error on a bad address, port, or a payload longer than 1472 octets (no fragmentation).
+ */
+export function udpSend(s: StackState, dst: string | number, dstPort: number, data: any, len: number,
+  write: ((buf: Uint8Array, off: number) => void) | null, srcPort: number, via: Iface | null, ttl: number): boolean {
+  var d = parseIPv4(dst, 'udp.send: address');
+  checkPort(dstPort, 'udp.send: port');
+  if (!(len >= 0 && len <= UDP_MAX_PAYLOAD)) throw new Error('udp.send: length ' + len + ' exceeds ' + UDP_MAX_PAYLOAD + ' octets (the MTU less IP and UDP headers; no fragmentation)');
+  if (srcPort === 0) srcPort = ephemeralPort(s); else checkPort(srcPort, 'udp.send: source port');
+  if (!route(s, d, via)) return false;
+  var iface = s.routeIface as Iface;
+  var f = s.ring.take();
+  if (f === null) { s.stats.ip.noFrame++; return false; }
+  var o = UDP_PAYLOAD_OFFSET;
+  if (write !== null) write(f, o);
+  else if (typeof data === 'string') { for (var i = 0; i < len; i++) f[o + i] = data.charCodeAt(i); }
+  else if (data.subarray) f.set(len === data.length ? data : data.subarray(0, len), o);
+  else f.set(data.length === len ? data : data.slice(0, len), o);
+  var srcAddr = iface.address;
+  udpEmit(f, ETH_HEADER_LEN + IP_HEADER_LEN, UDP_HEADER_LEN + len, srcPort, dstPort, srcAddr, d,
+    !s.cfg.udpChecksum || (iface.device as any).txChecksumOffload);
+  s.stats.udp.tx++;
+  var r = ipOutput(s, f, UDP_HEADER_LEN + len, IPPROTO_UDP, srcAddr, d, ttl);
+  if (r !== OUT_PARKED) s.ring.give(f);
+  return r !== OUT_DROPPED;
+}
+

@@ -1,0 +1,63 @@
+/**
+ * IPv4 header (RFC 791 §3.1).
+ *
+ *   offset  length  field
+ *   0       1       version (high 4 bits, 4) | IHL (low 4 bits, header length in 32-bit words, 5..15)
+ *   1       1       type of service / DSCP+ECN
+ *   2       2       total length in octets (header + data)
+ *   4       2       identification
+ *   6       2       flags (bit 14 DF, bit 13 MF) | fragment offset (13 bits, in 8-octet units)
+ *   8       1       TTL
+ *   9       1       protocol (1 ICMP, 2 IGMP, 17 UDP)
+ *   10      2       header checksum (RFC 1071 over the header only)
+ *   12      4       source address
+ *   16      4       destination address
+ *   20      ...     options (IHL > 5), then data
+ */
+import { put16, put32 } from './bytes';
+import { checksum } from './checksum';
+
+export var IP_VHL = 0;
+export var IP_TOS = 1;
+export var IP_LEN = 2;
+export var IP_ID = 4;
+export var IP_FRAG = 6;
+export var IP_TTL = 8;
+export var IP_PROTO = 9;
+export var IP_CSUM = 10;
+export var IP_SRC = 12;
+export var IP_DST = 16;
+/** Length of a header without options, in octets. */
+export var IP_HEADER_LEN = 20;
+/** Flags/fragment field: more-fragments bit and fragment offset mask (RFC 791 §3.1). */
+export var IP_MF = 0x2000;
+export var IP_DF = 0x4000;
+export var IP_OFFMASK = 0x1fff;
+
+export var IPPROTO_ICMP = 1;
+export var IPPROTO_IGMP = 2;
+export var IPPROTO_UDP = 17;
+
+/** The limited broadcast address 255.255.255.255 (RFC 919, RFC 1122 §3.2.1.3). */
+export var IP_BROADCAST = 0xffffffff;
+
+/**
+ * Writes a 20-octet IPv4 header without options at buf[off..off+20) and its checksum (computed unless
+ * `noChecksum`, e.g. when the Device offloads it; then the field is 0). `totalLength` is header + data
+ * in octets. DF is never set (we do not do path MTU discovery). Returns 20.
+ */
+export function ipv4Emit(buf: Uint8Array, off: number, totalLength: number, id: number, ttl: number,
+  protocol: number, src: number, dst: number, noChecksum?: boolean): number {
+  buf[off] = 0x45;
+  buf[off + IP_TOS] = 0;
+  put16(buf, off + IP_LEN, totalLength);
+  put16(buf, off + IP_ID, id);
+  buf[off + IP_FRAG] = 0; buf[off + IP_FRAG + 1] = 0;
+  buf[off + IP_TTL] = ttl;
+  buf[off + IP_PROTO] = protocol;
+  buf[off + IP_CSUM] = 0; buf[off + IP_CSUM + 1] = 0;
+  put32(buf, off + IP_SRC, src);
+  put32(buf, off + IP_DST, dst);
+  if (!noChecksum) put16(buf, off + IP_CSUM, checksum(buf, off, IP_HEADER_LEN));
+  return IP_HEADER_LEN;
+}
