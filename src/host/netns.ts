@@ -43,7 +43,8 @@ export function findExecutable(name: string): string | null {
     }
   };
   if (name.includes('/')) return isExec(name) ? name : null;
-  const dirs = (process.env.PATH || '').split(':').concat(['/usr/sbin', '/sbin', '/usr/bin', '/bin']);
+  // PATH only: the tools are spawned by name, so what spawn would not find counts as missing.
+  const dirs = (process.env.PATH || '').split(':');
   for (const d of dirs) {
     if (d && isExec(d + '/' + name)) return d + '/' + name;
   }
