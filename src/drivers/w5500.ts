@@ -1,0 +1,508 @@
+/**
+ * WIZnet W5500 driver in MACRAW mode (socket 0 as a plain Ethernet MAC), over an Espruino-shaped SPI bus.
+ * Board code: ES5, no allocation per frame beyond the array Espruino's `SPI.send` returns.
+ *
+ * Usage (Espruino):
+ *   SPI2.setup({ mosi: B15, miso: B14, sck: B13, baud: 8000000, mode: 0 });
+ *   var eth = require("micronet-w5500").connect(SPI2, B10, { mac: "02:00:00:00:05:00", int: B1 });
+ *
+ * Sources: W5500 datasheet v1.0.9 (§2.2 SPI frame pp. 13–14, §3 registers, §5 memory p. 27,
+ * Sn_MR/Sn_CR/Sn_RX_RSR/Sn_TX_FSR pp. 44–56) and CHIPS.md part 2 (§2.5 init/RX/TX sequences, §2.6 bugs).
+ *
+ * What the chip cannot do: MFEN filters multicast by category only (all 01:00:5e groups or none; 33:33
+ * always passes). `setMulticast` therefore opens IPv4 multicast when any group is joined and the stack
+ * filters groups itself. IPv6 frames are blocked by MIP6B unless `options.ipv6` is true.
+ */
+import type { Device, SpiBus, Pin } from './device';
+import {
+  BSB_COMMON, CTRL_RWB, MR, MR_RST, SHAR, SIMR, PHYCFGR, PHYCFGR_LNK, VERSIONR, VERSIONR_W5500,
+  Sn_MR, Sn_CR, Sn_IR, Sn_SR, Sn_RXBUF_SIZE, Sn_TX_FSR, Sn_TX_WR, Sn_RX_RSR, Sn_RX_RD, Sn_IMR,
+  Sn_MR_MACRAW, Sn_MR_MFEN, Sn_MR_MMB, Sn_MR_MIP6B, Sn_CR_OPEN, Sn_CR_CLOSE, Sn_CR_SEND, Sn_CR_RECV,
+  Sn_IR_SEND_OK, Sn_IR_RECV, SOCK_CLOSED, SOCK_MACRAW, MEMORY_SIZE, MACRAW_MTU, MACRAW_HEADER,
+} from './w5500-regs';
+
+/** Socket 0 register block, read and write control bytes (VDM): 0x08 / 0x0C. */
+var S0_REG = 1;
+/** Socket 0 TX buffer block (write 0x14) and RX buffer block (read 0x18). */
+var S0_TX = 2;
+var S0_RX = 3;
+/** Smallest frame the sanity check accepts: an Ethernet header (14 octets). */
+var MIN_FRAME = 14;
+
+/** Options of `connect`. Every limit has the default given here. */
+export interface W5500Options {
+  /** MAC address, "aa:bb:cc:dd:ee:ff" or 6 octets. Default: the address already in SHAR before the
+   *  reset (WIZ550io modules preload one); if that is 00:00:00:00:00:00, connect throws. */
+  mac?: Uint8Array | string;
+  /** INTn pin (active low). When given, receive() reads its level first and makes no SPI call while it
+   *  is high and no frame is known to be waiting (CHIPS.md §2.6 #3: poll the level, not edges). */
+  int?: Pin;
+  /** RSTn pin: driven low for 1 ms, then high, then 2 ms of settling (datasheet §5.5.1 reset timing). */
+  reset?: Pin;
+  /** Reads a pin level; default the global `digitalRead` (Espruino). */
+  readPin?: (pin: Pin) => boolean | number;
+  /** Drives a pin; default the global `digitalWrite` (Espruino). */
+  writePin?: (pin: Pin, value: boolean | number) => void;
+  /** Busy-wait hook used around resets; default none (the bounded polls alone pace the wait). */
+  delayMs?: (ms: number) => void;
+  /** Called with the new state whenever linkUp() sees PHYCFGR.LNK change. */
+  onLink?: (up: boolean) => void;
+  /** Accept IPv6 frames (clear MIP6B). Default false: micronet is IPv4-only. */
+  ipv6?: boolean;
+  /** MR.RST and VERSIONR polls after reset. Default 100. */
+  resetPolls?: number;
+  /** Sn_CR / Sn_SR polls per command. Default 32. */
+  commandPolls?: number;
+  /** Sn_IR.SEND_OK polls per frame. Default 64 (on a board each poll is one SPI call, ≥ 30 µs). */
+  sendPolls?: number;
+  /** Reads of Sn_RX_RSR / Sn_TX_FSR before two agree. Default 8. */
+  sizeReads?: number;
+  /** Frames one receive() call may skip (too long for the caller's buffer) before returning 0. Default 16. */
+  rxSkipLimit?: number;
+  /** Received octets after which RX_RD is written and RECV issued even though more frames are known to
+   *  be waiting. Default 4096 (a quarter of the 16 KB buffer). RECV is always issued when the known
+   *  frames are used up. */
+  rxCommitBytes?: number;
+}
+
+/** Counters of the driver; every error path and every bounded wait has one. */
+export interface W5500Counters {
+  rxFrames: number; rxBytes: number; txFrames: number; txBytes: number;
+  /** A length header outside 14..1514 octets (+2) or beyond Sn_RX_RSR; the socket was reopened. */
+  rxBadLength: number;
+  /** Sn_RX_RSR above the RX buffer size; the socket was reopened. */
+  rxBadSize: number;
+  /** Frames longer than the caller's buffer; skipped. */
+  rxTooLong: number;
+  /** Two successive reads of Sn_RX_RSR / Sn_TX_FSR disagreed (a torn read caught). */
+  tornReads: number;
+  /** Sn_RX_RSR / Sn_TX_FSR never gave two equal reads within sizeReads. */
+  sizeReadTimeouts: number;
+  /** Sn_CR did not read 0, or Sn_SR did not reach the expected state, within commandPolls. */
+  commandTimeouts: number;
+  /** SEND_OK did not arrive within sendPolls. */
+  sendTimeouts: number;
+  /** A frame refused because the previous SEND never completed and the link is down. */
+  txLinkDown: number;
+  /** Socket 0 closed and opened again to recover from an error. */
+  reopens: number;
+  /** Socket 0 closed and opened again to apply a new Sn_MR (multicast change). */
+  modeChanges: number;
+  /** PHYCFGR.LNK changes seen by linkUp(). */
+  linkChanges: number;
+}
+
+/** Parses a MAC string or checks a 6-octet array; throws naming options.mac. */
+function parseMacOption(mac: Uint8Array | string): Uint8Array {
+  var out = new Uint8Array(6);
+  if (typeof mac === 'string') {
+    var parts = mac.split(/[:-]/);
+    if (parts.length !== 6) throw new Error('W5500: options.mac must be "aa:bb:cc:dd:ee:ff" (got "' + mac + '")');
+    for (var i = 0; i < 6; i++) {
+      if (!/^[0-9a-fA-F]{1,2}$/.test(parts[i])) throw new Error('W5500: options.mac has a bad octet "' + parts[i] + '"');
+      out[i] = parseInt(parts[i], 16);
+    }
+  } else {
+    if (!mac || mac.length !== 6) throw new Error('W5500: options.mac must have 6 octets');
+    out.set(mac);
+  }
+  if (out[0] & 1) throw new Error('W5500: options.mac must be a unicast address (first octet even)');
+  return out;
+}
+
+function hex2(v: number): string { return (v < 16 ? '0x0' : '0x') + v.toString(16); }
+
+function positive(v: number | undefined, def: number, name: string): number {
+  if (v === undefined) return def;
+  if (typeof v !== 'number' || !(v >= 1) || Math.floor(v) !== v) throw new Error('W5500: options.' + name + ' must be an integer >= 1');
+  return v;
+}
+
+/**
+ * A W5500 in MACRAW mode. Create it with `connect`. Implements the Device contract (device.ts).
+ * Buffer ownership: receive() writes into the caller's frame and keeps nothing; send() copies the frame
+ * into its own transfer buffer before returning.
+ */
+export class W5500 implements Device {
+  /** The 6-octet MAC address in SHAR. */
+  readonly mac: Uint8Array;
+  /** Counters (plain numbers, reset only by the user). */
+  readonly counters: W5500Counters;
+  private spi: SpiBus;
+  private cs: Pin;
+  private intPin: Pin;
+  private readPin: ((pin: Pin) => boolean | number) | null;
+  private onLink: ((up: boolean) => void) | null;
+  private commandPolls: number;
+  private sendPolls: number;
+  private sizeReads: number;
+  private rxSkipLimit: number;
+  private rxCommitBytes: number;
+  private ipv6: boolean;
+  /** Transfer buffer: 3 header octets + MTU + the next frame's 2-octet length header. */
+  private io: Uint8Array;
+  private io4: Uint8Array;
+  private io5: Uint8Array;
+  /** Local copies of Sn_RX_RD and Sn_TX_WR (16-bit, carry dropped). */
+  private rxRd = 0;
+  private txWr = 0;
+  /** Octets known to be waiting (from the last Sn_RX_RSR read, minus what was consumed). */
+  private rxAvail = 0;
+  /** Octets consumed but not yet released with RX_RD + RECV. */
+  private rxUncommitted = 0;
+  /** The next frame's length header when it came with the previous frame's read, else -1. */
+  private nextHdr = -1;
+  /** Sn_IR.RECV may be set and needs clearing before the next Sn_RX_RSR read. */
+  private rxIrq = false;
+  /** The previous SEND did not report SEND_OK. */
+  private txStuck = false;
+  /** Multicast blocked (MMB set). */
+  private mmb = true;
+  private link = false;
+
+  constructor(spi: SpiBus, cs: Pin, options?: W5500Options) {
+    var o: W5500Options = options || {};
+    if (!spi || typeof spi.send !== 'function' || typeof spi.write !== 'function') {
+      throw new Error('W5500: spi must have send(data, cs) and write(data, cs)');
+    }
+    this.spi = spi;
+    this.cs = cs;
+    this.intPin = o.int;
+    this.readPin = o.readPin || (typeof digitalRead === 'function' ? digitalRead : null);
+    if (o.int !== undefined && !this.readPin) throw new Error('W5500: options.int needs options.readPin (no global digitalRead)');
+    this.onLink = o.onLink || null;
+    this.commandPolls = positive(o.commandPolls, 32, 'commandPolls');
+    this.sendPolls = positive(o.sendPolls, 64, 'sendPolls');
+    this.sizeReads = positive(o.sizeReads, 8, 'sizeReads');
+    this.rxSkipLimit = positive(o.rxSkipLimit, 16, 'rxSkipLimit');
+    this.rxCommitBytes = positive(o.rxCommitBytes, 4096, 'rxCommitBytes');
+    var resetPolls = positive(o.resetPolls, 100, 'resetPolls');
+    this.ipv6 = !!o.ipv6;
+    this.io = new Uint8Array(3 + MACRAW_MTU + MACRAW_HEADER);
+    this.io4 = this.io.subarray(0, 4);
+    this.io5 = this.io.subarray(0, 5);
+    this.counters = {
+      rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, rxBadLength: 0, rxBadSize: 0, rxTooLong: 0,
+      tornReads: 0, sizeReadTimeouts: 0, commandTimeouts: 0, sendTimeouts: 0, txLinkDown: 0,
+      reopens: 0, modeChanges: 0, linkChanges: 0,
+    };
+    var delay = o.delayMs || null;
+
+    // Hardware reset through RSTn, if wired (datasheet §5.5.1: low for at least 500 µs).
+    if (o.reset !== undefined) {
+      var writePin = o.writePin || (typeof digitalWrite === 'function' ? digitalWrite : null);
+      if (!writePin) throw new Error('W5500: options.reset needs options.writePin (no global digitalWrite)');
+      writePin(o.reset, 0);
+      if (delay) delay(1);
+      writePin(o.reset, 1);
+      if (delay) delay(2);
+    }
+    var preset = o.mac === undefined ? this.readBytes(BSB_COMMON, SHAR, 6) : null;
+
+    // Init, CHIPS.md §2.5 step 1: MR = RST, poll until it reads 0 (bounded), then VERSIONR = 0x04
+    // (it may read 0 just after reset, so poll it too).
+    this.write1(BSB_COMMON, MR, MR_RST);
+    var mr = MR_RST, version = 0, i;
+    for (i = 0; i < resetPolls; i++) {
+      mr = this.read1(BSB_COMMON, MR);
+      if (!(mr & MR_RST)) break;
+      if (delay) delay(1);
+    }
+    for (i = 0; i < resetPolls && !(mr & MR_RST); i++) {
+      version = this.read1(BSB_COMMON, VERSIONR);
+      if (version === VERSIONR_W5500) break;
+      if (delay) delay(1);
+    }
+    if ((mr & MR_RST) || version !== VERSIONR_W5500) {
+      throw new Error('W5500: no chip answers on SPI (MR reads ' + hex2(mr) + ', VERSIONR reads ' + hex2(version) +
+        ', expected MR.RST to clear and VERSIONR 0x04): check wiring, the CS pin, power and SPI mode 0');
+    }
+    // Step 2: SHAR.
+    if (o.mac !== undefined) this.mac = parseMacOption(o.mac);
+    else {
+      var m = new Uint8Array(6);
+      m.set(preset as Uint8Array);
+      if (!(m[0] | m[1] | m[2] | m[3] | m[4] | m[5])) {
+        throw new Error('W5500: options.mac is required: the chip has no preset MAC address (SHAR reads 00:00:00:00:00:00)');
+      }
+      if (m[0] & 1) throw new Error('W5500: the preset MAC address in SHAR is not unicast; pass options.mac');
+      this.mac = m;
+    }
+    this.writeBytes(BSB_COMMON, SHAR, this.mac);
+    // Step 3: socket 0 takes all 16 KB of RX and TX memory; sockets 1..7 get none (set those first so the
+    // total never exceeds 16 KB, datasheet p. 55).
+    for (i = 7; i >= 1; i--) this.write2(4 * i + 1, Sn_RXBUF_SIZE, 0);
+    this.write2(S0_REG, Sn_RXBUF_SIZE, (16 << 8) | 16);
+    // Steps 4–8: SIMR = 0, S0_MR = MACRAW | MFEN (| MMB | MIP6B), S0_IMR = RECV, OPEN, SR = 0x42, SIMR = 1.
+    this.write1(BSB_COMMON, SIMR, 0);
+    this.write1(S0_REG, Sn_IMR, Sn_IR_RECV);
+    if (!this.open()) {
+      throw new Error('W5500: socket 0 did not enter MACRAW (Sn_SR reads ' + hex2(this.read1(S0_REG, Sn_SR)) + ', expected 0x42)');
+    }
+    this.write1(BSB_COMMON, SIMR, 0x01);
+    this.link = (this.read1(BSB_COMMON, PHYCFGR) & PHYCFGR_LNK) !== 0;
+  }
+
+  // ---- SPI helpers: one call per register burst or buffer transfer, variable-length mode ----
+
+  private head(bsb: number, off: number, write: boolean): void {
+    var io = this.io;
+    io[0] = (off >> 8) & 0xff;
+    io[1] = off & 0xff;
+    io[2] = (bsb << 3) | (write ? CTRL_RWB : 0);
+  }
+  private read1(bsb: number, off: number): number {
+    this.head(bsb, off, false);
+    return this.spi.send(this.io4, this.cs)[3];
+  }
+  private read2(bsb: number, off: number): number {
+    this.head(bsb, off, false);
+    var r = this.spi.send(this.io5, this.cs);
+    return (r[3] << 8) | r[4];
+  }
+  private readBytes(bsb: number, off: number, n: number): Uint8Array {
+    this.head(bsb, off, false);
+    return this.spi.send(this.io.subarray(0, 3 + n), this.cs).subarray(3, 3 + n);
+  }
+  private write1(bsb: number, off: number, v: number): void {
+    this.head(bsb, off, true);
+    this.io[3] = v;
+    this.spi.write(this.io4, this.cs);
+  }
+  private write2(bsb: number, off: number, v: number): void {
+    this.head(bsb, off, true);
+    this.io[3] = (v >> 8) & 0xff;
+    this.io[4] = v & 0xff;
+    this.spi.write(this.io5, this.cs);
+  }
+  private writeBytes(bsb: number, off: number, data: Uint8Array): void {
+    this.head(bsb, off, true);
+    this.io.set(data, 3);
+    this.spi.write(this.io.subarray(0, 3 + data.length), this.cs);
+  }
+
+  /** Reads a 16-bit size register until two reads agree (datasheet pp. 54–55 note; CHIPS.md §2.6 #1).
+   *  A first read of 0 is returned at once: the sizes only grow between our reads, so a torn 0 means
+   *  "nothing yet" and is harmless. Returns -1 if no two reads agreed within sizeReads. */
+  private readSize(off: number): number {
+    var a = this.read2(S0_REG, off);
+    if (a === 0) return 0;
+    for (var i = 0; i < this.sizeReads; i++) {
+      var b = this.read2(S0_REG, off);
+      if (a === b) return a;
+      this.counters.tornReads++;
+      a = b;
+    }
+    this.counters.sizeReadTimeouts++;
+    return -1;
+  }
+
+  /** Writes a command to Sn_CR and polls until the chip accepts it (reads 0). False on timeout (counted). */
+  private command(cmd: number): boolean {
+    this.write1(S0_REG, Sn_CR, cmd);
+    for (var i = 0; i < this.commandPolls; i++) {
+      if (this.read1(S0_REG, Sn_CR) === 0) return true;
+    }
+    this.counters.commandTimeouts++;
+    return false;
+  }
+
+  /** Polls Sn_SR until it reads `state`. False on timeout (counted). */
+  private waitState(state: number): boolean {
+    for (var i = 0; i < this.commandPolls; i++) {
+      if (this.read1(S0_REG, Sn_SR) === state) return true;
+    }
+    this.counters.commandTimeouts++;
+    return false;
+  }
+
+  private mode(): number {
+    return Sn_MR_MACRAW | Sn_MR_MFEN | (this.mmb ? Sn_MR_MMB : 0) | (this.ipv6 ? 0 : Sn_MR_MIP6B);
+  }
+
+  /** Closes socket 0 if needed, writes Sn_MR, opens it in MACRAW and reloads the pointers.
+   *  Whatever was in the RX and TX buffers is discarded by the chip. */
+  private open(): boolean {
+    if (this.read1(S0_REG, Sn_SR) !== SOCK_CLOSED) {
+      this.command(Sn_CR_CLOSE);
+      this.waitState(SOCK_CLOSED);
+    }
+    this.write1(S0_REG, Sn_MR, this.mode());
+    this.command(Sn_CR_OPEN);
+    var ok = this.waitState(SOCK_MACRAW);
+    // One burst: Sn_TX_WR (0x24), Sn_RX_RSR (0x26), Sn_RX_RD (0x28).
+    var p = this.readBytes(S0_REG, Sn_TX_WR, 6);
+    this.txWr = (p[0] << 8) | p[1];
+    this.rxRd = (p[4] << 8) | p[5];
+    this.rxAvail = 0;
+    this.rxUncommitted = 0;
+    this.nextHdr = -1;
+    this.txStuck = false;
+    this.rxIrq = true;
+    return ok;
+  }
+
+  private reopen(): void {
+    this.counters.reopens++;
+    this.open();
+  }
+
+  /** Releases consumed RX space: Sn_RX_RD = local pointer, then RECV (datasheet p. 55; CHIPS.md §2.6 #8). */
+  private commitRx(): void {
+    this.write2(S0_REG, Sn_RX_RD, this.rxRd);
+    this.command(Sn_CR_RECV);
+    this.rxUncommitted = 0;
+  }
+
+  /**
+   * Copies the next received frame (Ethernet header first, no FCS) into frame[0..n) and returns n, or 0
+   * when nothing is waiting. Never blocks; every loop is bounded. CHIPS.md §2.5 RX:
+   *  1. Sn_RX_RSR, read until two reads agree (only when no frame is already known to be waiting);
+   *  2. the 2-octet big-endian length header at Sn_RX_RD (it counts itself), sanity-checked: outside
+   *     16..1516 or beyond RSR → the socket is reopened and rxBadLength counted (zephyr #46684 recovery);
+   *  3. the frame at Sn_RX_RD + 2, read together with the next frame's header when RSR says one follows,
+   *     at the raw 16-bit pointer (the chip maps it modulo the buffer size, datasheet p. 31);
+   *  4. Sn_RX_RD += header; Sn_RX_RD written and RECV issued when the known frames are used up or
+   *     rxCommitBytes have been consumed.
+   * A frame longer than `frame` is skipped and counted (rxTooLong).
+   */
+  receive(frame: Uint8Array): number {
+    var c = this.counters;
+    for (var skipped = 0; skipped < this.rxSkipLimit; skipped++) {
+      var hdr = this.nextHdr;
+      if (this.rxAvail === 0) {
+        if (this.rxUncommitted) this.commitRx();
+        if (this.intPin !== undefined && this.readPin && this.readPin(this.intPin)) return 0;
+        if (this.rxIrq || this.intPin !== undefined) {
+          // Clear Sn_IR.RECV before reading RSR, so a frame arriving after this read raises INTn again.
+          this.write1(S0_REG, Sn_IR, Sn_IR_RECV);
+          this.rxIrq = false;
+        }
+        var avail = this.readSize(Sn_RX_RSR);
+        if (avail <= 0) return 0;
+        if (avail > MEMORY_SIZE) { c.rxBadSize++; this.reopen(); return 0; }
+        this.rxAvail = avail;
+        this.rxIrq = true;
+        hdr = -1;
+      }
+      if (hdr < 0) hdr = this.read2(S0_RX, this.rxRd);
+      var len = hdr - MACRAW_HEADER;
+      if (len < MIN_FRAME || len > MACRAW_MTU || hdr > this.rxAvail) {
+        c.rxBadLength++;
+        this.reopen();
+        return 0;
+      }
+      var rest = this.rxAvail - hdr;
+      var fits = len <= frame.length;
+      if (fits) {
+        var extra = rest >= MACRAW_HEADER ? MACRAW_HEADER : 0;
+        this.head(S0_RX, (this.rxRd + MACRAW_HEADER) & 0xffff, false);
+        var r = this.spi.send(this.io.subarray(0, 3 + len + extra), this.cs);
+        frame.set(r.subarray(3, 3 + len));
+        this.nextHdr = extra ? (r[3 + len] << 8) | r[4 + len] : -1;
+      } else {
+        c.rxTooLong++;
+        this.nextHdr = -1;
+      }
+      this.rxRd = (this.rxRd + hdr) & 0xffff;
+      this.rxAvail = rest;
+      this.rxUncommitted += hdr;
+      if (rest === 0 || this.rxUncommitted >= this.rxCommitBytes) this.commitRx();
+      if (fits) {
+        c.rxFrames++;
+        c.rxBytes += len;
+        return len;
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * Transmits frame[0..length) (Ethernet header first, no FCS; the chip pads short frames). CHIPS.md §2.5 TX:
+   *  1. only if the previous SEND never reported SEND_OK: Sn_TX_FSR, read until two reads agree; when it
+   *     shows the whole buffer free the late SEND_OK is cleared; otherwise, link down → false (txLinkDown),
+   *     link up → the socket is reopened (reopens). After SEND_OK the buffer is free by definition, so the
+   *     normal path skips this read;
+   *  2. the frame at Sn_TX_WR (one SPI call), Sn_TX_WR += length, SEND;
+   *  3. Sn_CR and Sn_IR polled in one 2-octet burst until CR = 0 and SEND_OK (at most sendPolls reads),
+   *     then SEND_OK cleared. On timeout: false, sendTimeouts counted (esp-idf #6233).
+   * Throws when length is not 14..1514 or exceeds frame.length (API misuse).
+   */
+  send(frame: Uint8Array, length: number): boolean {
+    if (!(length >= MIN_FRAME && length <= MACRAW_MTU && length <= frame.length)) {
+      throw new Error('W5500 send: length must be 14..1514 octets and within the frame (got ' + length + ')');
+    }
+    var c = this.counters;
+    if (this.txStuck) {
+      var free = this.readSize(Sn_TX_FSR);
+      if (free === MEMORY_SIZE) {
+        this.write1(S0_REG, Sn_IR, Sn_IR_SEND_OK);
+        this.txStuck = false;
+      } else if (!this.linkUp()) {
+        c.txLinkDown++;
+        return false;
+      } else {
+        this.reopen();
+      }
+    }
+    this.head(S0_TX, this.txWr, true);
+    var io = this.io;
+    io.set(frame.subarray(0, length), 3);
+    this.spi.write(io.subarray(0, 3 + length), this.cs);
+    this.txWr = (this.txWr + length) & 0xffff;
+    this.write2(S0_REG, Sn_TX_WR, this.txWr);
+    this.write1(S0_REG, Sn_CR, Sn_CR_SEND);
+    for (var i = 0; i < this.sendPolls; i++) {
+      this.head(S0_REG, Sn_CR, false);
+      var r = this.spi.send(this.io5, this.cs);
+      if (r[3] === 0 && (r[4] & Sn_IR_SEND_OK)) {
+        this.write1(S0_REG, Sn_IR, Sn_IR_SEND_OK);
+        c.txFrames++;
+        c.txBytes += length;
+        return true;
+      }
+    }
+    c.sendTimeouts++;
+    this.txStuck = true;
+    return false;
+  }
+
+  /** Link state from PHYCFGR.LNK (one SPI call). A change bumps linkChanges and calls options.onLink. */
+  linkUp(): boolean {
+    var up = (this.read1(BSB_COMMON, PHYCFGR) & PHYCFGR_LNK) !== 0;
+    if (up !== this.link) {
+      this.link = up;
+      this.counters.linkChanges++;
+      if (this.onLink) this.onLink(up);
+    }
+    return up;
+  }
+
+  /**
+   * Multicast filter. The chip filters by category only (CHIPS.md §2.5): null or a non-empty list clears
+   * Sn_MR.MMB (all 01:00:5e groups pass; the stack drops groups it has not joined); an empty list sets MMB
+   * (all IPv4 multicast blocked in the chip). A change reopens socket 0 (Sn_MR applies at OPEN), which
+   * discards frames waiting in the chip; counted in modeChanges. Throws if macs is neither null nor an array.
+   */
+  setMulticast(macs: Uint8Array[] | null): void {
+    if (macs !== null && !(macs instanceof Array)) throw new Error('W5500 setMulticast: macs must be an array or null');
+    var block = macs !== null && macs.length === 0;
+    if (block === this.mmb) return;
+    this.mmb = block;
+    this.counters.modeChanges++;
+    this.open();
+  }
+}
+
+/**
+ * Resets and initialises a W5500 on `spi` with chip select `cs` and returns it as a Device.
+ * Throws an Error when no chip answers (MR.RST never clears or VERSIONR is not 0x04), when socket 0 does not
+ * reach MACRAW (Sn_SR 0x42), or when an option is invalid (the message names it).
+ */
+export function connect(spi: SpiBus, cs: Pin, options?: W5500Options): W5500 {
+  return new W5500(spi, cs, options);
+}
+
+/** Espruino's pin functions, present as globals on boards only. */
+declare var digitalRead: (pin: Pin) => number;
+declare var digitalWrite: (pin: Pin, value: boolean | number) => void;
