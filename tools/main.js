@@ -68,14 +68,21 @@ function hex(s) {
   return s.length > 16 ? s.slice(0, 16) + '...' : s;
 }
 
-/** Counters that are not zero, one line per layer. */
+/** Counters that are not zero (and rx/tx always), one line per layer and per interface. */
 function formatStats(stats) {
+  const line = (label, o) => {
+    const parts = [];
+    for (const k of Object.keys(o)) {
+      if (k === 'name') continue;
+      if (o[k] !== 0 || k === 'rx' || k === 'tx' || k === 'size' || k === 'free') parts.push(k + '=' + o[k]);
+    }
+    return '  ' + (label + ':').padEnd(6) + ' ' + parts.join(' ');
+  };
   const lines = [];
   for (const layer of Object.keys(stats)) {
     const o = stats[layer];
-    const parts = [];
-    for (const k of Object.keys(o)) if (o[k] !== 0 || k === 'rx' || k === 'tx') parts.push(k + '=' + o[k]);
-    lines.push('  ' + (layer + ':').padEnd(6) + ' ' + parts.join(' '));
+    if (Array.isArray(o)) o.forEach((x, i) => lines.push(line('iface ' + (x.name || i), x)));
+    else lines.push(line(layer, o));
   }
   return lines.join('\n');
 }
@@ -169,10 +176,12 @@ async function main() {
     check(!!neigh && neigh.lladdr === macText, neigh ? neigh.line : 'no entry');
 
     stack.poll(Date.now());
+    const st = stack.stats();
     console.log('\nmicronet counters (stack.stats())');
-    console.log(formatStats(stack.stats()));
+    console.log(formatStats(st));
     console.log('  tap:   ' + Object.keys(bridge.stats).map((k) => k + '=' + bridge.stats[k]).join(' ') +
       ' queueOverflows=' + device.overflows);
+    check(st.ring.free === st.ring.size, 'every ring frame back in the ring (' + st.ring.free + ' of ' + st.ring.size + ' free)');
   } finally {
     if (timer) clearInterval(timer);
     if (peer) peer.stop();

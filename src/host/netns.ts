@@ -84,9 +84,12 @@ export function checkHostRequirements(extraTools: string[] = []): HostRequiremen
 }
 
 /** Runs a command to completion without a shell; never throws for a non-zero exit. */
-export function run(cmd: string, args: string[], opts: { timeoutMs?: number; input?: string | Buffer } = {}): Promise<RunResult> {
+export function run(
+  cmd: string, args: string[], opts: { timeoutMs?: number; input?: string | Buffer } = {}, onSpawn?: (c: ChildProcess) => void,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawnChild(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    if (onSpawn) onSpawn(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timer: NodeJS.Timeout | null = null;
@@ -130,6 +133,7 @@ export class NetNamespace {
   /** The namespace name as `ip netns list` shows it. */
   readonly name: string;
   private children = new Set<ChildProcess>();
+  private cleanups: Array<() => void> = [];
   private destroyed = false;
 
   private constructor(name: string) {
@@ -165,10 +169,15 @@ export class NetNamespace {
     return ['netns', 'exec', this.name, cmd].concat(args);
   }
 
-  /** Runs `cmd args` inside the namespace to completion. */
+  /** Runs `cmd args` inside the namespace to completion (killed by `destroy()` if still running). */
   run(cmd: string, args: string[], opts: { timeoutMs?: number; input?: string | Buffer } = {}): Promise<RunResult> {
     this.assertAlive();
-    return run('ip', this.execArgs(cmd, args), opts);
+    return run('ip', this.execArgs(cmd, args), opts, (c) => this.track(c));
+  }
+
+  /** Registers `fn` to run (once, errors ignored) when the namespace is destroyed, before deletion. */
+  onDestroy(fn: () => void): void {
+    this.cleanups.push(fn);
   }
 
   /** Runs `cmd args` inside the namespace synchronously; throws with stderr on a non-zero exit. */
@@ -206,6 +215,13 @@ export class NetNamespace {
       }
     }
     this.children.clear();
+    for (const fn of this.cleanups.splice(0)) {
+      try {
+        fn();
+      } catch {
+        /* best effort */
+      }
+    }
     try {
       execFileSync('ip', ['netns', 'del', this.name], { stdio: 'ignore' });
     } catch {

@@ -139,6 +139,8 @@ export class TapBridge {
     const ownsNs = !opts.ns;
     const ns = opts.ns ?? NetNamespace.create('micronet');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'micronet-tap-'));
+    // Also removed if the process ends through destroyAllNamespaces (exit, SIGINT) before close().
+    ns.onDestroy(() => fs.rmSync(dir, { recursive: true, force: true }));
     const aPath = path.join(dir, 'a.sock');
     const bPath = path.join(dir, 'b.sock');
     let sock: dgram.Socket | null = null;

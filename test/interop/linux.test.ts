@@ -103,8 +103,16 @@ describeInterop('Linux interop over the tap device', () => {
     link = await Link.open();
   });
   afterEach(() => {
-    if (link) link.close();
+    const l = link;
     link = null;
+    if (!l) return;
+    try {
+      l.stack.poll(Date.now());
+      const ring = l.stats().ring;
+      expect(ring.free).toBe(ring.size); // no ring frame lost, whatever the test did
+    } finally {
+      l.close();
+    }
   });
   afterAll(() => destroyAllNamespaces());
 
