@@ -5,8 +5,10 @@
  *   builtin  no use of a built-in Espruino lacks (Map, Set, WeakMap, WeakSet, Symbol, Proxy, Reflect,
  *            Object.freeze/seal/isFrozen/isSealed, Math.imul, <TypedArray>.from/of, .copyWithin,
  *            ArrayBuffer.isView, Number.isInteger);
- *   global   every free identifier is an ES5 global, a typed array, DataView, ArrayBuffer, Promise, `E`
- *            or a CommonJS name (module, exports);
+ *   global   every free identifier is an ES5 global, a typed array, DataView, ArrayBuffer, Promise, `E`,
+ *            an Espruino pin function (digitalRead, digitalWrite, pinMode, setWatch, clearWatch: drivers
+ *            may use them, guarded by typeof) or a CommonJS name (module, exports). No timers or clocks:
+ *            time is passed in (DESIGN.md §1.2);
  *   helper   no TypeScript downlevel helper Espruino cannot run or that the house rules forbid
  *            (__extends, __spreadArray, __spread, __spreadArrays, __read, __values) and no labels;
  *   order    Espruino does not hoist: code that runs at load time (top-level statements, the bodies
@@ -31,9 +33,11 @@ const ES5_GLOBALS = ['NaN', 'Infinity', 'undefined', 'eval', 'parseInt', 'parseF
   'ReferenceError', 'SyntaxError', 'TypeError', 'URIError', 'Math', 'JSON'];
 const TYPED_ARRAYS = ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array',
   'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array'];
+/** Espruino's pin functions (Espruino reference, globals), for drivers; not timers, not clocks. */
+const ESPRUINO_IO = ['digitalRead', 'digitalWrite', 'pinMode', 'setWatch', 'clearWatch'];
 /** Free identifiers a shipped bundle may use. */
 const ALLOWED_GLOBALS = new Set([...ES5_GLOBALS, ...TYPED_ARRAYS, 'ArrayBuffer', 'DataView', 'Promise', 'E',
-  'module', 'exports']);
+  ...ESPRUINO_IO, 'module', 'exports']);
 /** Globals Espruino lacks (TARGETS.md §1 "Missing"), plus Proxy/Reflect/WeakSet it lacks too. */
 const BANNED_GLOBALS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet', 'Symbol', 'Proxy', 'Reflect']);
 /** Banned members: [object name or '*' for any object, property name]. */

@@ -18,7 +18,7 @@ describe.each(files.map((f) => [path.basename(f), f]))('%s', (_name, file) => {
   const of = (kind: Es5Problem['kind']) => formatProblems(problems.filter((p) => p.kind === kind));
   test('parses as ES5 (acorn ecmaVersion 5, script)', () => expect(of('syntax')).toBe(''));
   test('uses no built-in Espruino lacks', () => expect(of('builtin')).toBe(''));
-  test('uses only ES5, typed-array, Promise, E and CommonJS globals', () => expect(of('global')).toBe(''));
+  test('uses only ES5, typed-array, Promise, E, Espruino pin and CommonJS globals', () => expect(of('global')).toBe(''));
   test('holds no TypeScript downlevel helper (__extends, spread, for...of) and no labels', () => expect(of('helper')).toBe(''));
   test('defines every binding before load-time code uses it (no hoisting)', () => expect(of('order')).toBe(''));
 });
