@@ -125,8 +125,6 @@ export class TapBridge {
    * root, ip, socat or /dev/net/tun, and an Error with socat's message when a relay fails to start.
    */
   static async open(opts: TapOptions = {}): Promise<TapBridge> {
-    const req = checkHostRequirements();
-    if (!req.ok) throw new Error(req.reason);
     const ifname = opts.ifname ?? 'mntap0';
     if (!/^[A-Za-z0-9_.-]{1,15}$/.test(ifname)) throw new Error('ifname: must be 1 to 15 of A-Z a-z 0-9 _ . -');
     const linuxAddress = opts.linuxAddress ?? '192.0.2.1';
@@ -136,6 +134,8 @@ export class TapBridge {
       throw new Error('prefixLength: must be an integer from 1 to 30');
     }
     const startTimeoutMs = opts.startTimeoutMs ?? 5000;
+    const req = checkHostRequirements();
+    if (!req.ok) throw new Error(req.reason);
     const ownsNs = !opts.ns;
     const ns = opts.ns ?? NetNamespace.create('micronet');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'micronet-tap-'));

@@ -2,8 +2,13 @@
  * micronet against a real peer: the Linux kernel, through a tap interface in a private network
  * namespace (Linux 192.0.2.1/24, micronet 192.0.2.2; RFC 5737 addresses that never leave it).
  * Every test gets a fresh namespace, tap and stack; all are removed afterwards, even on failure.
+ * The suite runs twice: on the TypeScript sources, and on the shipped dist/micronet.js inside the ES5
+ * sandbox (what a board runs; dist/ is built by the global setup).
  */
+import * as path from 'path';
+import * as micronetSrc from '../../src/index';
 import { createStack, parseIPv4 } from '../../src/index';
+import { createEs5Sandbox, loadModule } from '../../src/host/es5-sandbox';
 import { destroyAllNamespaces } from '../../src/host/netns';
 import { TapBridge, TapDevice } from '../../src/host/tap';
 import { ipNeigh, LinuxUdpPeer, LinuxUdpSocket, ping, sendRawUdp } from '../../src/host/linux-peer';
@@ -24,6 +29,14 @@ interface Received {
   dstPort: number;
 }
 
+type Micronet = Pick<typeof micronetSrc, 'createStack'>;
+
+/** The two stacks under test: the sources, and the bundle in an ES5-only sandbox. */
+const SOURCES: Array<[string, () => Micronet]> = [
+  ['src/index.ts', () => micronetSrc],
+  ['dist/micronet.js in the ES5 sandbox', () => loadModule(createEs5Sandbox(), path.join(__dirname, '..', '..', 'dist', 'micronet.js')) as Micronet],
+];
+
 /** One Linux <-> micronet link, polled every millisecond while the test awaits Linux. */
 class Link {
   stack!: Stack;
@@ -32,11 +45,11 @@ class Link {
   peer!: LinuxUdpPeer;
   private timer: NodeJS.Timeout | null = null;
 
-  static async open(): Promise<Link> {
+  static async open(micronet: Micronet): Promise<Link> {
     const l = new Link();
     l.bridge = await TapBridge.open({ linuxAddress: LINUX, prefixLength: 24 });
     l.device = new TapDevice(l.bridge, MAC);
-    l.stack = createStack();
+    l.stack = micronet.createStack();
     l.stack.addInterface(l.device, { address: MICRONET, netmask: '255.255.255.0', name: 'tap0' });
     l.timer = setInterval(() => l.stack.poll(Date.now()), 1);
     l.peer = await LinuxUdpPeer.start(l.bridge.ns);
@@ -97,10 +110,14 @@ function pattern(n: number, seed: number): Buffer {
   return b;
 }
 
-describeInterop('Linux interop over the tap device', () => {
+describe.each(SOURCES)('Linux interop over the tap device: %s', (_name, load) => describeInterop('kernel <-> micronet', () => {
+  let micronet: Micronet;
   let link: Link | null = null;
+  beforeAll(() => {
+    micronet = load();
+  });
   beforeEach(async () => {
-    link = await Link.open();
+    link = await Link.open(micronet);
   });
   afterEach(() => {
     const l = link;
@@ -278,4 +295,4 @@ describeInterop('Linux interop over the tap device', () => {
     // The stack still answers afterwards.
     expect((await ping(l.ns, MICRONET, 56, 1)).received).toBe(1);
   });
-});
+}));

@@ -108,3 +108,12 @@ describeInterop('tap bridge plumbing (Linux kernel <-> Node)', () => {
     }
   });
 });
+
+describe('tap bridge argument checks (no root needed)', () => {
+  test('bad options throw an Error naming the option and the rule', async () => {
+    await expect(TapBridge.open({ ifname: 'a-name-longer-than-15' })).rejects.toThrow(/^ifname: must be 1 to 15/);
+    await expect(TapBridge.open({ linuxAddress: '192.0.2' })).rejects.toThrow(/^linuxAddress: must be a dotted-quad/);
+    await expect(TapBridge.open({ prefixLength: 31 })).rejects.toThrow(/^prefixLength: must be an integer from 1 to 30/);
+    expect(() => NetNamespace.create('bad name')).toThrow(/^prefix: must be/);
+  });
+});
