@@ -15,9 +15,12 @@
  * so engine internals still work while code in the sandbox cannot name them. Symbol-keyed properties
  * (such as Array.prototype[@@iterator]) are kept; ES5 code cannot reach them without `Symbol`.
  *
+ * Two Espruino quirks are emulated unless `quirks: false` (TARGETS.md §1): typed-array `slice` returns a
+ * plain Array, and `Function.prototype.apply` throws on more than 256 arguments.
+ *
  * Not emulated: Espruino's lack of function hoisting (checked statically on the bundle text, see
- * tools/check-es5.js), odd-offset 16-bit views (V8 throws RangeError, Espruino accepts them),
- * `Uint8Array.prototype.slice` returning a plain Array on Espruino, and Espruino's speed and memory.
+ * tools/check-es5.js), odd-offset 16-bit views (V8 throws RangeError, Espruino accepts them), and
+ * Espruino's speed and memory.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -32,6 +35,11 @@ export interface Es5SandboxOptions {
    * the bundle's Espruino fast paths run. Must be set before a bundle loads: bundles look `E` up once.
    */
   espruinoE?: boolean;
+  /**
+   * Emulate Espruino's quirks (default true): `<TypedArray>.prototype.slice` returns a plain Array, and
+   * `Function.prototype.apply` throws an Error for an argument list longer than 256.
+   */
+  quirks?: boolean;
   /** Milliseconds a single `run`/`loadModule`/`loadScript` evaluation may take (default 10000). */
   timeoutMs?: number;
 }
@@ -151,6 +159,20 @@ const PRUNE = `(function (keepGlobals, keep, remove) {
   return { removed: removed, notRemoved: notRemoved };
 })`;
 
+/** Espruino's quirks (TARGETS.md §1), installed inside the context after pruning. */
+const QUIRKS = `(function () {
+  var TA = Object.getPrototypeOf(Uint8Array), arraySlice = Array.prototype.slice;
+  Object.defineProperty(TA.prototype, 'slice', { configurable: true, writable: true, value:
+    function slice(begin, end) { return arraySlice.call(this, begin, end); } });
+  var apply = Function.prototype.apply, call = Function.prototype.call;
+  Object.defineProperty(Function.prototype, 'apply', { configurable: true, writable: true, value:
+    function apply2(thisArg, args) {
+      if (args !== null && args !== undefined && args.length > 256)
+        throw new Error('Function.apply: at most 256 arguments on Espruino, got ' + args.length);
+      return call.call(apply, this, thisArg, args);
+    } });
+})()`;
+
 /** Creates a fresh ES5 sandbox; see the file comment for what it offers. */
 export function createEs5Sandbox(options: Es5SandboxOptions = {}): Es5Sandbox {
   const timeout = options.timeoutMs ?? 10000;
@@ -161,6 +183,8 @@ export function createEs5Sandbox(options: Es5SandboxOptions = {}): Es5Sandbox {
   const result = prune(toCtx([...ES5_GLOBALS, ...ESPRUINO_GLOBALS]), toCtx(KEEP), toCtx(REMOVE));
   const removed: string[] = Array.from(result.removed as ArrayLike<string>);
   const notRemoved: string[] = Array.from(result.notRemoved as ArrayLike<string>);
+
+  if (options.quirks !== false) vm.runInContext(QUIRKS, context, { filename: 'es5-sandbox-quirks.js' });
 
   const eCalls: ECallCounts = { sum: 0, toString: 0, toUint8Array: 0, getSizeOf: 0 };
   const global = vm.runInContext('(function () { return this; })()', context);

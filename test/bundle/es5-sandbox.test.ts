@@ -131,3 +131,24 @@ describe('stand-in E (espruinoE)', () => {
     expect(sb.run('E.getSizeOf({ a: 1, b: 2 })')).toBeGreaterThan(sb.run('E.getSizeOf({ a: 1 })'));
   });
 });
+
+describe('Espruino quirks (TARGETS.md §1)', () => {
+  test('typed-array slice returns a plain Array, as on Espruino', () => {
+    const sb = createEs5Sandbox();
+    expect(sb.run('var s = new Uint8Array([1, 2, 3]).slice(1); Array.isArray(s) + ":" + s.join(",")')).toBe('true:2,3');
+    expect(sb.run('new Uint8Array([1, 2, 3]).subarray(1) instanceof Uint8Array')).toBe(true);
+  });
+
+  test('Function.prototype.apply throws beyond 256 arguments, as on Espruino', () => {
+    const sb = createEs5Sandbox();
+    expect(sb.run('Math.max.apply(null, new Array(256).join("1,").split(",").slice(0, 256))')).toBe(1);
+    expect(sb.run('try { String.fromCharCode.apply(null, new Uint8Array(1500)); "no error" } catch (e) { e.message }'))
+      .toMatch(/at most 256 arguments/);
+  });
+
+  test('quirks: false keeps V8 behaviour', () => {
+    const sb = createEs5Sandbox({ quirks: false });
+    expect(sb.run('new Uint8Array([1, 2]).slice(1) instanceof Uint8Array')).toBe(true);
+    expect(sb.run('String.fromCharCode.apply(null, new Uint8Array(300)).length')).toBe(300);
+  });
+});
