@@ -8,7 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { dist } from '../helpers/es5';
+import { commonJsFiles, dist } from '../helpers/es5';
 
 const hasDuk = spawnSync('duk', ['-e', 'print(1)'], { encoding: 'utf8' }).stdout?.trim() === '1';
 if (!hasDuk) console.warn('duktape.test: `duk` not found (apt-get install duktape); Duktape checks skipped');
@@ -128,5 +128,23 @@ const forms = ['micronet.global.js', 'micronet.global.min.js'];
   test('no ring frame is lost, and MAC parse/format works', () => {
     for (const r of result.rings) expect(r.free).toBe(r.size);
     expect(result.mac).toBe('02:00:00:00:00:0b');
+  });
+});
+
+(hasDuk ? describe : describe.skip)('CommonJS bundles under Duktape', () => {
+  // Duktape has no require: give the file the CommonJS names it expects, as a Storage loader would.
+  test.each(commonJsFiles().map((f) => [path.basename(f), f]))('%s loads, with the exports Node sees', (_name, file) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'micronet-duk-'));
+    try {
+      const pre = path.join(dir, 'pre.js');
+      const post = path.join(dir, 'post.js');
+      fs.writeFileSync(pre, 'var exports = {}; var module = { exports: exports };');
+      fs.writeFileSync(post, 'print(JSON.stringify(Object.keys(module.exports).sort()));');
+      const r = spawnSync('duk', [pre, file, post], { encoding: 'utf8', timeout: 30000 });
+      expect(r.stderr + (r.status === 0 ? '' : 'exit ' + r.status)).toBe('');
+      expect(JSON.parse(r.stdout.trim())).toEqual(Object.keys(require(file)).sort());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
