@@ -41,6 +41,17 @@ export interface Config {
   ephemeralLast: number;
   /** Generate UDP checksums on send (RFC 1122 §4.1.3.4: MUST be on by default). */
   udpChecksum: boolean;
+  /** TTL of multicast datagrams we send (RFC 1112 §6.1: 1 by default, "confined to the local network"). */
+  multicastTtl: number;
+  /** Deliver multicast we send to our own listeners of that group on the sending interface too
+   *  (RFC 1112 §6.1 loopback; default off on a board: it costs a second pass through UDP input). */
+  multicastLoop: boolean;
+  /** IGMP Robustness Variable (RFC 2236 §8.1): unsolicited reports sent per join. */
+  igmpRobustness: number;
+  /** Upper bound of the random delay between repeated unsolicited reports (RFC 2236 §8.10: 10 s). */
+  igmpUnsolicitedReportIntervalMs: number;
+  /** Random source in [0, 1) for IGMP report delays; injectable so tests are deterministic. */
+  random: () => number;
 }
 
 /** The defaults; see each field of Config for the reason. */
@@ -61,6 +72,11 @@ export var DEFAULTS: Config = {
   ephemeralFirst: 49152,
   ephemeralLast: 65535,
   udpChecksum: true,
+  multicastTtl: 1,
+  multicastLoop: false,
+  igmpRobustness: 2,
+  igmpUnsolicitedReportIntervalMs: 10000,
+  random: Math.random,
 };
 
 /**
@@ -84,6 +100,8 @@ export function makeConfig(options?: Partial<Config>): Config {
   if (c.frameSize < 60) throw new Error('options.frameSize: must be at least 60 octets');
   if (c.arpCacheSize < 1) throw new Error('options.arpCacheSize: must be at least 1');
   if (c.ttl < 1 || c.ttl > 255) throw new Error('options.ttl: must be 1..255');
+  if (c.multicastTtl > 255) throw new Error('options.multicastTtl: must be 0..255');
+  if (c.igmpRobustness < 1) throw new Error('options.igmpRobustness: must be at least 1');
   if (c.ephemeralFirst < 1 || c.ephemeralLast > 65535 || c.ephemeralFirst > c.ephemeralLast)
     throw new Error('options.ephemeralFirst/ephemeralLast: must satisfy 1 <= first <= last <= 65535');
   return c as Config;

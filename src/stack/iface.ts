@@ -4,6 +4,7 @@
 import { Device } from '../drivers/device';
 import { ArpCache } from './arp';
 import { Config } from './config';
+import { Membership } from './igmp';
 
 /** Options of stack.addInterface. Addresses are dotted-quad strings (or unsigned 32-bit numbers). */
 export interface InterfaceOptions {
@@ -43,6 +44,10 @@ export class Iface {
   /** Multicast groups accepted on this interface (unsigned 32-bit); 224.0.0.1 always (RFC 1112 §4). */
   groups: number[];
   readonly counters: IfaceCounters;
+  /** Groups joined through IGMP (see igmp.ts); `groups` is derived from it. */
+  memberships: Membership[];
+  /** Until when (ms) an IGMPv1 querier is taken to be present (RFC 2236 §4). */
+  igmpV1UntilMs: number;
 
   constructor(device: Device, name: string, address: number, netmask: number, gateway: number, arp: boolean, cfg: Config) {
     this.device = device;
@@ -58,6 +63,8 @@ export class Iface {
     this.announce = arp;
     this.groups = [0xe0000001];
     this.counters = { rx: 0, tx: 0, txFail: 0 };
+    this.memberships = [];
+    this.igmpV1UntilMs = -1;
   }
 
   /** True when `a` is on this interface's subnet. */

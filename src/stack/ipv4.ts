@@ -8,10 +8,12 @@ import { ETH_HEADER_LEN, ETHERTYPE_IPV4, ethEmit, BROADCAST_MAC } from '../wire/
 import { get16, get32 } from '../wire/bytes';
 import { onesSum } from '../wire/checksum';
 import { IP_LEN, IP_FRAG, IP_MF, IP_OFFMASK, IP_PROTO, IP_SRC, IP_DST, IP_BROADCAST, IPPROTO_ICMP,
-  IPPROTO_UDP, ipv4Emit } from '../wire/ipv4';
+  IPPROTO_UDP, IPPROTO_IGMP, ipv4Emit } from '../wire/ipv4';
 import { isMulticast, multicastMac } from '../wire/addr';
 import { icmpInput, icmpSendError } from './icmp';
 import { udpInput } from './udp';
+import { igmpInput } from './igmp';
+import { routeLookup } from './route';
 import { ICMP_DEST_UNREACH, ICMP_PROTO_UNREACH } from '../wire/icmp';
 
 /** How the destination of the packet being processed was addressed (for RFC 1122 §3.2.2 rules). */
@@ -61,6 +63,7 @@ export function ipInput(s: StackState, iface: Iface, frame: Uint8Array, len: num
   var proto = frame[o + IP_PROTO];
   if (proto === IPPROTO_UDP) { st.delivered++; return udpInput(s, iface, frame, hl, total, kind); }
   if (proto === IPPROTO_ICMP) { st.delivered++; return icmpInput(s, iface, frame, hl, total, kind); }
+  if (proto === IPPROTO_IGMP) { st.delivered++; return igmpInput(s, iface, frame, hl, total, kind); }
   st.unknownProtocol++;
   // RFC 1122 §3.2.2.1: a host SHOULD generate protocol unreachable.
   icmpSendError(s, iface, frame, hl, total, kind, ICMP_DEST_UNREACH, ICMP_PROTO_UNREACH);
@@ -68,21 +71,37 @@ export function ipInput(s: StackState, iface: Iface, frame: Uint8Array, len: num
 }
 
 /**
- * Chooses the interface and next hop for `dst` into s.routeIface / s.routeNextHop. Order: an interface
- * whose subnet holds `dst` (next hop = dst); the limited broadcast and multicast go out of the first
- * interface that is up (or the one given); otherwise the first interface with a gateway (next hop = the
- * gateway). Returns false (and counts ip.noRoute) when nothing fits.
+ * Chooses the interface and next hop for `dst` into s.routeIface / s.routeNextHop.
+ * - `via` given (a reply on the interface a request came in on, a socket's multicast interface): that
+ *   interface; off-link unicast goes to the best route through it, else its gateway.
+ * - The limited broadcast: the first interface that is up.
+ * - Otherwise the route table (longest prefix, then lowest metric); multicast with no route goes out of
+ *   the first interface that is up.
+ * Returns false (and counts ip.noRoute) when nothing fits.
  */
 export function route(s: StackState, dst: number, via: Iface | null): boolean {
-  var ifs = s.ifaces;
-  var i: number;
+  var ifs = s.ifaces, i: number;
   s.routeNextHop = dst;
-  if (via !== null) { s.routeIface = via; if (!via.onLink(dst) && dst !== IP_BROADCAST && !isMulticast(dst) && via.gateway !== 0) s.routeNextHop = via.gateway; return true; }
+  if (via !== null) {
+    s.routeIface = via;
+    if (dst !== IP_BROADCAST && !isMulticast(dst) && !via.onLink(dst)) {
+      for (i = 0; i < s.routes.length; i++) {
+        var v = s.routes[i];
+        if (v.iface === via && ((dst ^ v.dest) & v.mask) === 0) { if (v.gateway !== 0) s.routeNextHop = v.gateway; return true; }
+      }
+    }
+    return true;
+  }
+  if (dst !== IP_BROADCAST) {
+    var r = routeLookup(s.routes, dst);
+    if (r !== null) {
+      s.routeIface = r.iface;
+      if (r.gateway !== 0) s.routeNextHop = r.gateway;
+      return true;
+    }
+  }
   if (dst === IP_BROADCAST || isMulticast(dst)) {
     for (i = 0; i < ifs.length; i++) if (ifs[i].up) { s.routeIface = ifs[i]; return true; }
-  } else {
-    for (i = 0; i < ifs.length; i++) if (ifs[i].address !== 0 && ifs[i].onLink(dst)) { s.routeIface = ifs[i]; return true; }
-    for (i = 0; i < ifs.length; i++) if (ifs[i].gateway !== 0) { s.routeIface = ifs[i]; s.routeNextHop = ifs[i].gateway; return true; }
   }
   s.routeIface = null;
   s.stats.ip.noRoute++;

@@ -8,11 +8,13 @@ import { newStats, Stats } from './stats';
 import { Iface, InterfaceOptions } from './iface';
 import { StackState, UdpListener } from './types';
 import { arpInput, arpTimer, arpRequest, arpAddStatic, ARP_RESOLVED, ARP_STATIC } from './arp';
-import { ipInput } from './ipv4';
+import { ipInput, route } from './ipv4';
+import { igmpJoin, igmpLeave, igmpTimer, igmpRejoin, igmpSyncFilter } from './igmp';
+import { Route, RouteSpec, routeParse, routeInsert, routesForIface, routesRemove, routeFormat } from './route';
 import { udpSend, checkPort, ephemeralPort } from './udp';
 import { ETH_HEADER_LEN, ETHERTYPE_IPV4, ETHERTYPE_ARP } from '../wire/ethernet';
 import { macEqual } from '../wire/bytes';
-import { parseIPv4, parseMac, prefixLength, formatMac } from '../wire/addr';
+import { parseIPv4, parseMac, prefixLength, formatMac, formatIPv4, isMulticast } from '../wire/addr';
 
 /**
  * Ethernet input for frame[0..len) from `iface`: MAC filter and EtherType demultiplexing.
@@ -67,6 +69,34 @@ export class Stack {
   readonly interfaces: Iface[];
   readonly udp: Udp;
   readonly arp: { add(address: string | number, mac: string | Uint8Array, iface?: Iface): void; lookup(address: string | number): string | null };
+  /** The route table: connected and default routes per interface, plus loaded ones. */
+  readonly routes: {
+    /**
+     * Replaces every loaded route with `list` (e.g. JSON read from a Storage file) in one step. The whole
+     * list is checked first: a bad entry rejects it all and leaves the table as it was.
+     * @throws Error naming the bad entry ("routes.load: entry 2 (...): ...").
+     */
+    load(list: RouteSpec[]): number;
+    /** Adds one route. @throws Error as load does. */
+    add(spec: RouteSpec): void;
+    /** Every route, most preferred first: {dest "a.b.c.d/len", gateway, iface, metric, origin}. */
+    list(): { dest: string; gateway: string | null; iface: string; metric: number; origin: string }[];
+    /** Where a datagram to `address` would go: {iface, nextHop} or null when there is no route. */
+    lookup(address: string | number): { iface: string; nextHop: string } | null;
+  };
+  /** Multicast group membership (IGMPv2 host, RFC 2236). */
+  readonly igmp: {
+    /**
+     * Joins `group` (224.0.0.0/4) on `iface` (an interface or its name; default: the interface a datagram
+     * to the group would leave by). Joins are counted: each join needs a leave.
+     * @throws Error when `group` is not a multicast address or the interface is unknown.
+     */
+    join(group: string | number, iface?: Iface | string): void;
+    /** Leaves `group` on `iface` (same default). Returns false when it was not joined. */
+    leave(group: string | number, iface?: Iface | string): boolean;
+    /** The groups joined on `iface` (default: the first interface), as text. */
+    groups(iface?: Iface | string): string[];
+  };
   /** Internal state; exposed for tests and the modules built on top (sockets, IGMP). */
   readonly state: StackState;
   private nextTimerMs: number;
@@ -76,7 +106,7 @@ export class Stack {
     var cfg = makeConfig(options);
     var s: StackState = {
       cfg: cfg, ring: new FrameRing(cfg.frames, cfg.frameSize), stats: newStats(), ifaces: [], now: 0,
-      ipId: 0, udpListeners: [], udpInfo: { srcAddress: 0, srcPort: 0, dstAddress: 0, dstPort: 0, iface: null as any },
+      ipId: 0, udpListeners: [], routes: [], udpInfo: { srcAddress: 0, srcPort: 0, dstAddress: 0, dstPort: 0, iface: null as any },
       lastIcmpErrorMs: -1e15, nextEphemeral: cfg.ephemeralFirst, routeIface: null, routeNextHop: 0,
       scratchMac: new Uint8Array(6), lastListenerError: null,
     };
@@ -99,11 +129,58 @@ export class Stack {
       },
       send: function (address: string | number, port: number, data: any, srcPort?: number): boolean {
         if (data === null || data === undefined || typeof data.length !== 'number') throw new Error('udp.send: data must be a Uint8Array, an array of octets or a string');
-        return udpSend(s, address, port, data, data.length, null, srcPort || 0, null, cfg.ttl);
+        return udpSend(s, address, port, data, data.length, null, srcPort || 0, null, -1, null);
       },
       sendWith: function (address: string | number, port: number, length: number, write: (buf: Uint8Array, off: number) => void, srcPort?: number): boolean {
         if (typeof write !== 'function') throw new Error('udp.sendWith: write must be a function');
-        return udpSend(s, address, port, null, length, write, srcPort || 0, null, cfg.ttl);
+        return udpSend(s, address, port, null, length, write, srcPort || 0, null, -1, null);
+      },
+    };
+    var self = this;
+    this.routes = {
+      load: function (list: RouteSpec[]): number {
+        if (!list || typeof list.length !== 'number') throw new Error('routes.load: list must be an array of {dest, gateway?, iface, metric?}');
+        var parsed: Route[] = [];
+        for (var i = 0; i < list.length; i++) parsed.push(routeParse(s, list[i], 'routes.load: entry ' + i + ' (' + JSON.stringify(list[i]) + ')'));
+        routesRemove(s, null, 'loaded');
+        for (var j = 0; j < parsed.length; j++) routeInsert(s.routes, parsed[j]);
+        return parsed.length;
+      },
+      add: function (spec: RouteSpec): void {
+        routeInsert(s.routes, routeParse(s, spec, 'routes.add (' + JSON.stringify(spec) + ')'));
+      },
+      list: function () {
+        var out = [];
+        for (var i = 0; i < s.routes.length; i++) {
+          var r = s.routes[i];
+          out.push({ dest: formatIPv4(r.dest) + '/' + r.prefixLength, gateway: r.gateway ? formatIPv4(r.gateway) : null,
+            iface: r.iface.name, metric: r.metric, origin: r.origin, text: routeFormat(r) });
+        }
+        return out;
+      },
+      lookup: function (address: string | number) {
+        var a = parseIPv4(address, 'routes.lookup: address');
+        var before = s.stats.ip.noRoute;
+        if (!route(s, a, null)) { s.stats.ip.noRoute = before; return null; }
+        return { iface: (s.routeIface as Iface).name, nextHop: formatIPv4(s.routeNextHop) };
+      },
+    };
+    this.igmp = {
+      join: function (group: string | number, iface?: Iface | string): void {
+        var g = self.groupArg(group, 'igmp.join');
+        if (g === 0xe0000001) return; // 224.0.0.1 is always joined (RFC 1112 §4)
+        igmpJoin(s, self.ifaceArg(iface, g, 'igmp.join'), g);
+      },
+      leave: function (group: string | number, iface?: Iface | string): boolean {
+        var g = self.groupArg(group, 'igmp.leave');
+        if (g === 0xe0000001) return true;
+        return igmpLeave(s, self.ifaceArg(iface, g, 'igmp.leave'), g);
+      },
+      groups: function (iface?: Iface | string): string[] {
+        var f = iface === undefined ? s.ifaces[0] : self.ifaceArg(iface, 0, 'igmp.groups');
+        var out: string[] = [];
+        if (f) for (var i = 0; i < f.groups.length; i++) out.push(formatIPv4(f.groups[i]));
+        return out;
       },
     };
     this.arp = {
@@ -126,6 +203,29 @@ export class Stack {
     };
   }
 
+  /** A multicast group argument as unsigned 32-bit. @throws Error naming `what`. */
+  private groupArg(group: string | number, what: string): number {
+    var g = parseIPv4(group, what + ': group');
+    if (!isMulticast(g)) throw new Error(what + ': ' + group + ' is not a multicast group (224.0.0.0/4)');
+    return g;
+  }
+
+  /**
+   * An interface argument: an Iface of this stack, its name, or (undefined) the interface a datagram to
+   * `dst` would leave by. @throws Error naming `what` when there is no such interface.
+   */
+  ifaceArg(iface: Iface | string | undefined, dst: number, what: string): Iface {
+    var s = this.state;
+    if (iface === undefined || iface === null) {
+      var before = s.stats.ip.noRoute;
+      if (route(s, dst, null)) return s.routeIface as Iface;
+      s.stats.ip.noRoute = before;
+      throw new Error(what + ': no interface is up to reach ' + formatIPv4(dst));
+    }
+    for (var i = 0; i < s.ifaces.length; i++) if (s.ifaces[i] === iface || s.ifaces[i].name === iface) return s.ifaces[i];
+    throw new Error(what + ': "' + (typeof iface === 'string' ? iface : (iface as Iface).name) + '" is not an interface of this stack');
+  }
+
   /**
    * Adds an interface on `device` (DESIGN.md §3 Device) with its IPv4 configuration. A gratuitous ARP
    * announces it on the next poll (and again whenever its link comes back up).
@@ -143,7 +243,11 @@ export class Stack {
     if (gateway !== 0 && ((gateway ^ address) & netmask) !== 0) throw new Error('addInterface: gateway ' + opts.gateway + ' is outside the subnet of ' + opts.address);
     var iface = new Iface(device, opts.name || ('eth' + this.state.ifaces.length), address, netmask, gateway,
       opts.arp !== false, this.state.cfg);
+    for (var i = 0; i < this.state.ifaces.length; i++)
+      if (this.state.ifaces[i].name === iface.name) throw new Error('addInterface: name "' + iface.name + '" is taken');
     this.state.ifaces.push(iface);
+    routesForIface(this.state, iface);
+    igmpSyncFilter(this.state, iface);
     this.nextTimerMs = -1e15;
     return iface;
   }
@@ -182,8 +286,9 @@ export class Stack {
       var iface = ifs[i];
       if (checkLink && iface.device.linkUp) {
         var up = !!iface.device.linkUp();
-        if (up && !iface.up) iface.announce = iface.arpEnabled;
+        var cameUp = up && !iface.up;
         iface.up = up;
+        if (cameUp) { iface.announce = iface.arpEnabled; igmpRejoin(s, iface); }
       }
       if (iface.announce && iface.up) {
         // Gratuitous ARP: a request for our own address (RFC 5227 §3 announcement; RFC 826 updates).
@@ -191,6 +296,7 @@ export class Stack {
         if (iface.address !== 0) arpRequest(s, iface, iface.address, iface.address);
       }
       if (iface.arpEnabled) arpTimer(s, iface, now);
+      if (iface.memberships.length > 0) igmpTimer(s, iface, now);
     }
   }
 

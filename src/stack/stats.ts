@@ -39,6 +39,7 @@ export function newStats() {
       /** Fragments (MF set or offset nonzero): no reassembly yet. */ fragments: 0,
       /** Destination is not one of our addresses, broadcasts or joined groups. */ notForUs: 0,
       /** Source is broadcast, multicast or 0 with a unicast destination (RFC 1122 §3.2.1.3). */ badSource: 0,
+      /** Multicast we sent, delivered to our own listeners too (Config.multicastLoop). */ multicastLoop: 0,
       /** Protocol we do not implement (answered with protocol unreachable when allowed). */ unknownProtocol: 0,
       /** Send with no interface or route for the destination. */ noRoute: 0,
       /** Send with no free ring frame. */ noFrame: 0,
@@ -53,6 +54,17 @@ export function newStats() {
       /** Errors not sent because of the rate limit. */ errorsRateLimited: 0,
       /** Errors not sent by rule (RFC 1122 §3.2.2: about broadcast, multicast, ICMP errors, non-unicast
        *  sources). */ errorsSuppressed: 0,
+    },
+    igmp: {
+      rx: 0, tx: 0, tooShort: 0, badChecksum: 0,
+      /** Not addressed to a multicast group (IGMP travels only to groups, RFC 2236 §2). */ notMulticast: 0,
+      /** Queries by version: v1 (Max Resp Time 0), v2, v3 (answered as v2, RFC 3376 §7.1). */ queriesV1: 0, queriesV2: 0, queriesV3: 0,
+      /** About a group we have not joined (group-specific query, other host's report). */ otherGroup: 0,
+      /** Reports we sent (unsolicited and answers). */ reportsSent: 0,
+      /** Our pending report cancelled because another host reported first. */ reportsSuppressed: 0,
+      leavesSent: 0,
+      /** Leaves and v3 reports of other hosts: nothing for a host to do. */ otherMessages: 0,
+      unknownType: 0,
     },
     udp: {
       rx: 0, tx: 0,

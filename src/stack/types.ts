@@ -3,6 +3,7 @@ import { Config } from './config';
 import { FrameRing } from './ring';
 import { Stats } from './stats';
 import { Iface } from './iface';
+import { Route } from './route';
 
 /**
  * Called with a received UDP datagram: the payload is buf[off..off+len), a view into a ring frame valid
@@ -40,6 +41,8 @@ export interface StackState {
   nextEphemeral: number;
   /** Interface and next hop chosen by the latest route() call (no per-packet result objects). */
   routeIface: Iface | null;
+  /** The route table, most preferred first (route.ts). */
+  routes: Route[];
   routeNextHop: number;
   /** 6 octets of scratch for a computed destination MAC (multicast mapping). */
   scratchMac: Uint8Array;

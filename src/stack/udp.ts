@@ -5,14 +5,15 @@
 import { StackState } from './types';
 import { Iface } from './iface';
 import { OUT_PARKED, OUT_DROPPED } from './arp';
-import { ipOutput, route } from './ipv4';
+import { ipOutput, ipInput, route } from './ipv4';
+import { OUT_SENT } from './arp';
 import { icmpSendError } from './icmp';
 import { ETH_HEADER_LEN, ETH_MTU } from '../wire/ethernet';
 import { get16, get32 } from '../wire/bytes';
 import { IP_SRC, IP_DST, IPPROTO_UDP, IP_HEADER_LEN } from '../wire/ipv4';
 import { UDP_LEN, UDP_CSUM, UDP_DST_PORT, UDP_SRC_PORT, UDP_HEADER_LEN, udpSum, udpEmit } from '../wire/udp';
 import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH } from '../wire/icmp';
-import { parseIPv4 } from '../wire/addr';
+import { parseIPv4, isMulticast } from '../wire/addr';
 
 /** Offset of the UDP payload in a frame we send: 14 + 20 + 8 = 42. */
 export var UDP_PAYLOAD_OFFSET = ETH_HEADER_LEN + IP_HEADER_LEN + UDP_HEADER_LEN;
@@ -82,13 +83,16 @@ export function ephemeralPort(s: StackState): number {
  * Sends one UDP datagram of `len` payload octets to dst:dstPort from srcPort (0 = an ephemeral port).
  * The payload is copied from `data` (Uint8Array, array of octets, or a string of 8-bit characters) into a
  * ring frame at offset 42, or written there by `write(buf, 42)` when `data` is null (zero copy).
- * `via` forces the interface (multicast, broadcast), else route() chooses.
+ * `via` forces the interface (multicast, broadcast), else route() chooses. `ttl` < 0 means the default
+ * (Config.ttl, or Config.multicastTtl for a group); `loop` null means Config.multicastLoop: deliver a
+ * datagram to a group we joined on that interface to our own listeners too (RFC 1112 §6.1).
  * Returns true when sent or parked waiting for ARP; false when dropped (no route, no free frame, ARP
  * queue full, device refused), each counted.
  * @throws Error on a bad address, port, or a payload longer than 1472 octets (no fragmentation).
  */
 export function udpSend(s: StackState, dst: string | number, dstPort: number, data: any, len: number,
-  write: ((buf: Uint8Array, off: number) => void) | null, srcPort: number, via: Iface | null, ttl: number): boolean {
+  write: ((buf: Uint8Array, off: number) => void) | null, srcPort: number, via: Iface | null, ttl: number,
+  loop: boolean | null): boolean {
   var d = parseIPv4(dst, 'udp.send: address');
   checkPort(dstPort, 'udp.send: port');
   if (!(len >= 0 && len <= UDP_MAX_PAYLOAD)) throw new Error('udp.send: length ' + len + ' exceeds ' + UDP_MAX_PAYLOAD + ' octets (the MTU less IP and UDP headers; no fragmentation)');
@@ -99,14 +103,23 @@ export function udpSend(s: StackState, dst: string | number, dstPort: number, da
   if (f === null) { s.stats.ip.noFrame++; return false; }
   var o = UDP_PAYLOAD_OFFSET;
   if (write !== null) write(f, o);
-  else if (typeof data === 'string') { for (var i = 0; i < len; i++) f[o + i] = data.charCodeAt(i); }
+  else if (typeof data === 'string') {
+    // Espruino converts natively; elsewhere (Node, JerryScript) a loop over the characters
+    if (typeof E !== 'undefined' && E && E.toUint8Array) f.set(E.toUint8Array(data), o);
+    else for (var i = 0; i < len; i++) f[o + i] = data.charCodeAt(i);
+  }
   else if (data.subarray) f.set(len === data.length ? data : data.subarray(0, len), o);
   else f.set(data.length === len ? data : data.slice(0, len), o);
   var srcAddr = iface.address;
   udpEmit(f, ETH_HEADER_LEN + IP_HEADER_LEN, UDP_HEADER_LEN + len, srcPort, dstPort, srcAddr, d,
     !s.cfg.udpChecksum || (iface.device as any).txChecksumOffload);
   s.stats.udp.tx++;
-  var r = ipOutput(s, f, UDP_HEADER_LEN + len, IPPROTO_UDP, srcAddr, d, ttl);
+  var group = isMulticast(d);
+  var r = ipOutput(s, f, UDP_HEADER_LEN + len, IPPROTO_UDP, srcAddr, d, ttl >= 0 ? ttl : group ? s.cfg.multicastTtl : s.cfg.ttl);
+  if (group && r === OUT_SENT && (loop === null ? s.cfg.multicastLoop : loop) && iface.groups.indexOf(d) >= 0) {
+    s.stats.ip.multicastLoop++;
+    ipInput(s, iface, f, IP_HEADER_LEN + UDP_HEADER_LEN + len);
+  }
   if (r !== OUT_PARKED) s.ring.give(f);
   return r !== OUT_DROPPED;
 }

@@ -61,3 +61,20 @@ export function ipv4Emit(buf: Uint8Array, off: number, totalLength: number, id: 
   if (!noChecksum) put16(buf, off + IP_CSUM, checksum(buf, off, IP_HEADER_LEN));
   return IP_HEADER_LEN;
 }
+
+/** Length of a header carrying only the Router Alert option: 24 octets. */
+export var IP_HEADER_LEN_RA = 24;
+
+/**
+ * Writes a 24-octet IPv4 header with the Router Alert option (RFC 2113 §2.1: type 0x94, length 4,
+ * value 0 "router shall examine packet") at buf[off..off+24), checksum included. Returns 24.
+ * IGMP messages carry it (RFC 2236 §2).
+ */
+export function ipv4EmitRouterAlert(buf: Uint8Array, off: number, totalLength: number, id: number, ttl: number,
+  protocol: number, src: number, dst: number): number {
+  ipv4Emit(buf, off, totalLength, id, ttl, protocol, src, dst, true);
+  buf[off] = 0x46;
+  buf[off + 20] = 0x94; buf[off + 21] = 4; buf[off + 22] = 0; buf[off + 23] = 0;
+  put16(buf, off + IP_CSUM, checksum(buf, off, IP_HEADER_LEN_RA));
+  return IP_HEADER_LEN_RA;
+}
