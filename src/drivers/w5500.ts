@@ -33,7 +33,7 @@ var MIN_FRAME = 14;
 export interface W5500Options {
   /** MAC address, "aa:bb:cc:dd:ee:ff" or 6 octets. Default: the address already in SHAR before the
    *  reset (WIZ550io modules preload one); if that is 00:00:00:00:00:00, connect throws. */
-  mac?: Uint8Array | string;
+  mac?: Uint8Array | number[] | string;
   /** INTn pin (active low). When given, receive() reads its level first and makes no SPI call while it
    *  is high and no frame is known to be waiting (CHIPS.md §2.6 #3: poll the level, not edges). */
   int?: Pin;
@@ -93,7 +93,7 @@ export interface W5500Counters {
 }
 
 /** Parses a MAC string or checks a 6-octet array; throws naming options.mac. */
-function parseMacOption(mac: Uint8Array | string): Uint8Array {
+function parseMacOption(mac: Uint8Array | number[] | string): Uint8Array {
   var out = new Uint8Array(6);
   if (typeof mac === 'string') {
     var parts = mac.split(/[:-]/);
@@ -126,6 +126,8 @@ function positive(v: number | undefined, def: number, name: string): number {
 export class W5500 implements Device {
   /** The 6-octet MAC address in SHAR. */
   readonly mac: Uint8Array;
+  /** The INTn pin given in options (for the board's setWatch), or undefined. */
+  readonly int: Pin;
   /** Counters (plain numbers, reset only by the user). */
   readonly counters: W5500Counters;
   private spi: SpiBus;
@@ -168,6 +170,7 @@ export class W5500 implements Device {
     this.spi = spi;
     this.cs = cs;
     this.intPin = o.int;
+    this.int = o.int;
     this.readPin = o.readPin || (typeof digitalRead === 'function' ? digitalRead : null);
     if (o.int !== undefined && !this.readPin) throw new Error('W5500: options.int needs options.readPin (no global digitalRead)');
     this.onLink = o.onLink || null;
