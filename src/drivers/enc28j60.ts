@@ -395,6 +395,12 @@ export class Enc28j60Driver implements Enc28j60 {
       this.bitClear(R.EIR, R.EIR_RXERIF);
     }
     if (eir & R.EIR_LINKIF) this.checkLink();
+    // A finished transmission leaves TXIF/TXERIF set, which holds INT low and would hide the next
+    // falling edge from an edge-triggered setWatch: handle it now.
+    if (eir & (R.EIR_TXIF | R.EIR_TXERIF)) {
+      if (this.txBusy) this.flush();
+      else this.bitClear(R.EIR, R.EIR_TXIF | R.EIR_TXERIF);
+    }
   }
 
   /**
@@ -519,6 +525,7 @@ export class Enc28j60Driver implements Enc28j60 {
         c.txTimeouts++;
         return false; // the TXRST of the next send cancels it
       }
+      this.bitClear(R.EIR, R.EIR_TXIF | R.EIR_TXERIF); // releases INT
       if (!(eir & R.EIR_TXERIF)) return true;
       var es = this.readReg(R.ESTAT);
       this.bitClear(R.ESTAT, R.ESTAT_TXABRT | R.ESTAT_LATECOL);
@@ -526,7 +533,6 @@ export class Enc28j60Driver implements Enc28j60 {
         c.txLateCollisions++;
         c.txRetries++;
         this.resetTx();
-        this.bitClear(R.EIR, R.EIR_TXIF | R.EIR_TXERIF);
         this.bitSet(R.ECON1, R.ECON1_TXRTS);
         continue;
       }

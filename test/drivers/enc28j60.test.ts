@@ -215,6 +215,17 @@ describe('ENC28J60 driver: transmit (CHIPS.md §1.6)', () => {
     expect(sim.driverErrors).toBe(0);
   });
 
+  test('a finished transmission does not hold INT low: the next receive() clears TXIF', () => {
+    const { sim, drv } = rig();
+    drv.send(makeFrame(MAC_PEER, MAC_A, 100, 1), 100);
+    sim.advance(2000);
+    expect(sim.int).toBe(0); // TXIF with TXIE
+    drv.receive(new Uint8Array(1518));
+    expect(sim.int).toBe(1);
+    expect(drv.flush()).toBe(true); // nothing pending any more
+    expect(drv.stats().txAborts + drv.stats().txTimeouts).toBe(0);
+  });
+
   test('back-to-back sends wait (bounded) for the previous frame', () => {
     const { sim, drv, peer } = rig();
     for (let i = 0; i < 50; i++) expect(drv.send(makeFrame(MAC_PEER, MAC_A, 1514, i), 1514)).toBe(true);

@@ -1,0 +1,71 @@
+/*
+ * Espruino Pico + ENC28J60 Ethernet module: static address 192.0.2.2/24 and a UDP echo on port 7.
+ *
+ * Upload (modules into Storage, then this script):
+ *   espruino -p /dev/ttyACM0 --storage micronet:dist/micronet.min.js \
+ *     --storage micronet-enc28j60:dist/micronet-enc28j60.min.js boards/pico-enc28j60.js
+ *
+ * Wiring. SPI1 is on the Pico's bottom row: B3 = SCK, B4 = MISO, B5 = MOSI (pin row from the Espruino
+ * board file boards/PICO_R1_3.py, "bottom: GND VBAT 3.3 B3 B4 B5 B6 B7 A8"; SPI1 on B3/B4/B5 as in the
+ * Espruino SPI page's `SPI1.setup({ mosi:B5, miso:B4, sck:B3 })`). ENC28J60 module pin names are those
+ * printed on the common 10-pin modules.
+ *
+ *   | ENC28J60 module | Espruino Pico | note                                                  |
+ *   |-----------------|---------------|-------------------------------------------------------|
+ *   | SCK             | B3            | SPI1 SCK                                              |
+ *   | SO (MISO)       | B4            | SPI1 MISO                                             |
+ *   | SI (MOSI)       | B5            | SPI1 MOSI                                             |
+ *   | CS              | B1            | any GPIO                                              |
+ *   | INT             | A8            | active low; input_pullup, watched on falling edges    |
+ *   | RESET           | B10           | optional; active low                                  |
+ *   | VCC             | 3.3           | the chip draws over 100 mA when transmitting: the     |
+ *   |                 |               | Pico's regulator (~200 mA continuous) must supply it  |
+ *   | GND             | GND           |                                                       |
+ *   | CLKOUT, WOL     | not connected |                                                       |
+ *
+ * B6/B7 (serial console when USB is unplugged) are left free. A8 and B1/B10 use distinct EXTI lines,
+ * so setWatch on A8 does not clash with anything here.
+ *
+ * Test from a host on 192.0.2.0/24:  ping 192.0.2.2   and   echo hello | nc -u -w1 192.0.2.2 7
+ */
+var micronet = require("micronet");
+var enc28j60 = require("micronet-enc28j60");
+
+var INT_PIN = A8;
+SPI1.setup({ sck: B3, miso: B4, mosi: B5, baud: 8000000, mode: 0 });
+
+var eth = enc28j60.connect(SPI1, B1, {
+  mac: "02:4d:4e:00:00:02",          // locally administered: give every board its own
+  int: INT_PIN,
+  reset: B10,
+  onLink: function (up) { console.log("ENC28J60 link " + (up ? "up" : "down")); }
+});
+console.log("ENC28J60 revision 0x" + eth.revision.toString(16) + ", link " + (eth.linkUp() ? "up" : "down"));
+
+var stack = micronet.createStack();
+stack.addInterface(eth, { address: "192.0.2.2", netmask: "255.255.255.0", name: "eth0" });
+
+// UDP echo (RFC 862): send each datagram back to where it came from. The payload view is only valid
+// during the call; udp.send copies it into a ring frame.
+stack.udp.bind(7, function (buf, off, len, info) {
+  stack.udp.send(info.srcAddress, info.srcPort, buf.subarray(off, off + len), 7);
+});
+
+function poll() {
+  stack.poll(Date.now());
+}
+
+// INT is held low while anything is pending, and setWatch only sees falling edges: keep polling
+// (bounded) while the pin stays low, so no edge is missed.
+function onInt() {
+  for (var i = 0; i < 8; i++) {
+    poll();
+    if (digitalRead(INT_PIN)) return;
+  }
+}
+
+pinMode(INT_PIN, "input_pullup");
+setWatch(onInt, INT_PIN, { repeat: true, edge: "falling" });
+// A slow timer runs ARP retries and catches anything the watch missed.
+setInterval(poll, 250);
+poll();
