@@ -79,8 +79,8 @@ export class Stack {
     load(list: RouteSpec[]): number;
     /** Adds one route. @throws Error as load does. */
     add(spec: RouteSpec): void;
-    /** Every route, most preferred first: {dest "a.b.c.d/len", gateway, iface, metric, origin}. */
-    list(): { dest: string; gateway: string | null; iface: string; metric: number; origin: string }[];
+    /** Every route, most preferred first: {dest "a.b.c.d/len", gateway, iface, metric, origin, text}. */
+    list(): { dest: string; gateway: string | null; iface: string; metric: number; origin: string; text: string }[];
     /** Where a datagram to `address` would go: {iface, nextHop} or null when there is no route. */
     lookup(address: string | number): { iface: string; nextHop: string } | null;
   };
