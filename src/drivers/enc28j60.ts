@@ -155,6 +155,8 @@ export class Enc28j60Driver implements Enc28j60 {
   private c3 = new Uint8Array(3);
   /** Buffer transfers: opcode + control byte + up to 1518 octets, allocated once. */
   private buf = new Uint8Array(R.MAX_FRAMELEN + 2);
+  /** RBM of the 6-octet packet header (opcode + 6 clocks), allocated once. */
+  private rbm6 = new Uint8Array([R.OP_RBM, 0, 0, 0, 0, 0, 0]);
   /** EHT0–7 being built by setMulticast. */
   private eht = new Uint8Array(8);
   /** Address of the next packet in the receive ring (next-packet pointer). */
@@ -428,9 +430,7 @@ export class Enc28j60Driver implements Enc28j60 {
     // 1. ERDPT = next packet (skipped when the previous read left ERDPT there already).
     if (this.rdpt !== p) this.write16(R.ERDPTL, p);
     // 2. Six header octets: next-packet pointer, byte count, status bits 16–31.
-    var b = this.buf;
-    b[0] = R.OP_RBM;
-    var h = this.spi.send(b.subarray(0, 7), this.cs);
+    var h = this.spi.send(this.rbm6, this.cs);
     var nxt = h[1] | (h[2] << 8);
     var cnt = h[3] | (h[4] << 8);
     var st = h[5] | (h[6] << 8);
@@ -459,6 +459,8 @@ export class Enc28j60Driver implements Enc28j60 {
     } else {
       // 3. The frame, its FCS and the pad octet in one RBM (AUTOINC wraps at ERXND), so that ERDPT
       //    ends on the next packet; one `set` copies the frame octets out of the returned array.
+      var b = this.buf;
+      b[0] = R.OP_RBM;
       var n = (cnt + 1) & ~1;
       var r = this.spi.send(b.subarray(0, n + 1), this.cs);
       frame.set(r.subarray(1, len + 1));
