@@ -23,7 +23,9 @@
  * whole; BCASTB/MMB/MIP6B also apply with MFEN = 0; Sn_MR is latched at OPEN; a SEND while the link is
  * down, or with `faults.sendOkNever`, leaves the data in TX memory and never sets SEND_OK; the chip pads
  * frames to 60 octets on transmit; frames arriving shorter than 60 octets are zero-padded (the wire
- * minimum) and frames shorter than 14 or longer than 1514 are dropped; INTLEVEL is stored but not timed.
+ * minimum) and frames shorter than 14 or longer than 1514 are dropped; INTLEVEL is stored but not timed;
+ * Sn_IR.RECV is set once per stored frame (not again after a RECV that leaves data); RSTn (`setRstn`)
+ * takes effect at once (no 1 ms PLL lock).
  * Time is counted in SPI frames: latency knobs delay completion by that many SPI calls.
  */
 import type { Pin, SpiBus } from '../drivers/device';
@@ -60,6 +62,8 @@ export interface W5500Misuse {
   sendWhileSending: number;
   /** Buffer access to a socket whose buffer size is 0. */
   zeroSizeBuffer: number;
+  /** SPI call while RSTn is held low (the chip does not answer). */
+  spiDuringReset: number;
 }
 
 export interface W5500SimCounters {
@@ -135,7 +139,7 @@ export class W5500Sim implements WirePort {
   readonly misuse: W5500Misuse = {
     shortFrame: 0, wrongCs: 0, fdmOverrun: 0, badBlock: 0, readOnlyWrite: 0, commandWhileBusy: 0,
     badCommand: 0, commandWhileClosed: 0, macrawNotSocket0: 0, bufferTotalOver16k: 0, recvPastWrite: 0,
-    badSendLength: 0, sendWhileSending: 0, zeroSizeBuffer: 0,
+    badSendLength: 0, sendWhileSending: 0, zeroSizeBuffer: 0, spiDuringReset: 0,
   };
   /** Called with every transmitted frame (after padding), besides the hub. */
   onTransmit: ((frame: Uint8Array, length: number) => void) | null = null;
@@ -143,6 +147,7 @@ export class W5500Sim implements WirePort {
   private link: boolean;
   private phyMode: number;
   private resetBusy = 0;
+  private rstnLow = false;
   private versionZero = 0;
   private intLevelNow = 1;
   private intListeners: Array<(level: number) => void> = [];
@@ -242,6 +247,14 @@ export class W5500Sim implements WirePort {
   }
 
   // ---------------------------------------------------------------- PHY, INTn, knobs
+
+  /** Drives the RSTn pin (hardware reset, active low). While low the chip ignores SPI (MISO reads 0);
+   *  the rising edge restores every register, like MR.RST. Give it to the driver as its `writePin`. */
+  setRstn(level: boolean | number): void {
+    const low = !level;
+    if (this.rstnLow && !low) this.chipReset();
+    this.rstnLow = low;
+  }
 
   /** Sets the link state (PHYCFGR.LNK, SPD and DPX). */
   setLink(up: boolean): void { this.link = up; }
@@ -524,6 +537,7 @@ export class W5500Sim implements WirePort {
     c.spiBytes += data.length;
     const out = new Uint8Array(data.length);
     if (cs !== undefined && cs !== this.cs) { this.misuse.wrongCs++; return out; }
+    if (this.rstnLow) { this.misuse.spiDuringReset++; return out; }
     this.tick();
     if (data.length < 3) { this.misuse.shortFrame++; return out; }
     out[0] = 0x01; out[1] = 0x02; out[2] = 0x03;

@@ -133,6 +133,17 @@ describe('reset and init (CHIPS.md §2.5 init)', () => {
     expect(pins).toEqual([['RST', 0], ['RST', 1]]);
     expect(delays.slice(0, 2)).toEqual([1, 2]);
   });
+
+  test('RSTn wired to the simulated chip: the pulse resets it (then MR.RST again), and the socket opens', () => {
+    const sim = track(new W5500Sim());
+    // Leave state behind that only a reset clears.
+    sim.spi.write([0, R.RTR, 0x04, 0x12, 0x34], sim.cs);
+    const eth = connect(sim.spi, sim.cs, { mac: MAC_A, reset: 'RST', writePin: (_p, v) => sim.setRstn(v) });
+    expect(sim.counters.resets).toBe(2);
+    expect(Array.from(sim.spi.send([0, R.RTR, 0x00, 0, 0], sim.cs).subarray(3))).toEqual([0x07, 0xd0]);
+    expect(sim.sockets[0].regs[R.Sn_SR]).toBe(R.SOCK_MACRAW);
+    expect(eth.counters.commandTimeouts).toBe(0);
+  });
 });
 
 describe('receive path', () => {

@@ -104,6 +104,18 @@ describe('registers and reset (datasheet §3)', () => {
     expect(u16(rd(sim, 0, R.RTR, 2))).toBe(0x07d0);
   });
 
+  test('RSTn low: SPI is ignored (counted); the rising edge restores the defaults', () => {
+    const sim = new W5500Sim();
+    wr(sim, 0, R.GAR, [192, 0, 2, 1]);
+    sim.setRstn(0);
+    expect(rd(sim, 0, R.VERSIONR, 1)).toEqual([0]);
+    expect(sim.misuse.spiDuringReset).toBe(1);
+    sim.setRstn(1);
+    expect(rd(sim, 0, R.VERSIONR, 1)).toEqual([4]);
+    expect(rd(sim, 0, R.GAR, 4)).toEqual([0, 0, 0, 0]);
+    expect(sim.counters.resets).toBe(1);
+  });
+
   test('writes to read-only registers are ignored and counted; Sn_IR and IR clear on 1', () => {
     const sim = new W5500Sim();
     wr(sim, S0, R.Sn_SR, [0x42]);
