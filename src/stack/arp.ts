@@ -72,13 +72,13 @@ function arpAlloc(s: StackState, cache: ArpCache): ArpEntry | null {
   }
   if (best !== null) {
     s.stats.arp.evictions++;
-    arpDropQueue(s, best);
+    s.stats.arp.evictedFrames += arpDropQueue(s, best);
     best.state = ARP_FREE;
   }
   return best;
 }
 
-/** Returns every frame parked on `e` to the ring, counting each in arp.evictions/timeouts by caller. */
+/** Returns every frame parked on `e` to the ring; returns how many (the caller counts them). */
 function arpDropQueue(s: StackState, e: ArpEntry): number {
   var n = e.queued;
   for (var i = 0; i < n; i++) { s.ring.give(e.queue[i]); e.queue[i] = null as any; }
@@ -144,7 +144,8 @@ export function arpInput(s: StackState, iface: Iface, frame: Uint8Array, len: nu
   if (oper !== ARP_REQUEST && oper !== ARP_REPLY) { st.badOperation++; return; }
   var spa = get32(frame, o + ARP_SPA);
   var tpa = get32(frame, o + ARP_TPA);
-  if (spa === iface.address && spa !== 0 && !macEqual(frame, o + ARP_SHA, iface.mac, 0)) { st.conflicts++; return; }
+  if (macEqual(frame, o + ARP_SHA, iface.mac, 0)) { st.looped++; return; }
+  if (spa === iface.address && spa !== 0) { st.conflicts++; return; }
   if (spa === 0xffffffff || isMulticast(spa) || (frame[o + ARP_SHA] & 1)) { st.badSender++; return; }
   // "If the pair <protocol type, sender protocol address> is already in my translation table, update
   // the sender hardware address field of the entry with the new information" (RFC 826).
@@ -208,7 +209,8 @@ export function arpOutput(s: StackState, iface: Iface, frame: Uint8Array, len: n
     e.timeMs = s.now + s.cfg.arpRetryMs;
     arpRequest(s, iface, iface.address, nextHop);
   }
-  if (e.queued >= e.queue.length) { s.stats.arp.queueFull++; return OUT_DROPPED; }
+  // Parking must leave a free frame to receive the ARP reply into (or nothing could release the queue).
+  if (e.queued >= e.queue.length || s.ring.free === 0) { s.stats.arp.queueFull++; return OUT_DROPPED; }
   e.queue[e.queued] = frame;
   e.queueLen[e.queued] = len;
   e.queued++;

@@ -45,14 +45,15 @@ export function icmpInput(s: StackState, iface: Iface, frame: Uint8Array, hl: nu
  * Sends an ICMP error of `type`/`code` (e.g. destination unreachable / port unreachable) about the
  * datagram at frame[14 .. 14+total) with header length hl, which arrived on `iface` addressed as `kind`.
  * The error quotes the IP header and the first 8 data octets (RFC 792). Not sent (RFC 1122 §3.2.2) about
- * an ICMP error, a datagram to a broadcast or multicast address, a source that is not a unicast host
- * address; not more often than Config.icmpErrorIntervalMs. Uses a new ring frame; the original stays the
+ * an ICMP error, a datagram to a broadcast or multicast address or in a link-layer broadcast or multicast
+ * frame, a source that is not a unicast host address; not more often than Config.icmpErrorIntervalMs. Uses a new ring frame; the original stays the
  * caller's.
  */
 export function icmpSendError(s: StackState, iface: Iface, frame: Uint8Array, hl: number, total: number, kind: number, type: number, code: number): void {
   var st = s.stats.icmp;
   var src = get32(frame, ETH_HEADER_LEN + IP_SRC);
-  if (kind !== DST_UNICAST || !isUnicastSource(iface, src) ||
+  // RFC 1122 §3.2.2: not about "a datagram sent as a link-layer broadcast" (group bit of the MAC).
+  if (kind !== DST_UNICAST || (frame[0] & 1) !== 0 || !isUnicastSource(iface, src) ||
     (frame[ETH_HEADER_LEN + IP_PROTO] === IPPROTO_ICMP && (total - hl < 1 || !icmpIsQuery(frame[ETH_HEADER_LEN + hl])))) {
     st.errorsSuppressed++;
     return;

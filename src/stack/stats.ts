@@ -22,12 +22,15 @@ export function newStats() {
       /** Wrong hardware/protocol type or size, or shorter than 28 octets (RFC 826). */ invalid: 0,
       /** Valid, but the target is not our address (entries we already had were refreshed). */ notForUs: 0,
       /** Operation neither request nor reply. */ badOperation: 0,
+      /** Our own ARP packet heard back (a device or hub that echoes what we send). */ looped: 0,
       /** Sender claims our own address from another MAC (RFC 5227 §2.4 conflict). */ conflicts: 0,
       /** Sender address is not a unicast host address (broadcast, multicast). */ badSender: 0,
       /** Received on an interface with ARP switched off. */ disabled: 0,
-      /** Frames parked on an entry that already held arpQueueLength frames: dropped. */ queueFull: 0,
+      /** Frames not parked because the entry already held arpQueueLength frames, or because parking
+       *  would leave no free ring frame to receive the reply into: dropped. */ queueFull: 0,
       /** Parked frames dropped because the next hop never answered. */ timeouts: 0,
-      /** Entries evicted to make room (oldest first; parked frames dropped and counted here too). */ evictions: 0,
+      /** Entries evicted to make room for a new next hop (oldest first). */ evictions: 0,
+      /** Parked frames dropped because their entry was evicted. */ evictedFrames: 0,
       /** Unicast send on an interface with ARP off and no static entry for the next hop. */ unresolvable: 0,
     },
     ip: {
