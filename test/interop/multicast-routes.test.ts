@@ -409,6 +409,32 @@ describe.each(SOURCES)('IGMP, multicast, interfaces and routes against Linux: %s
         expectRingIntact(stack);
       });
 
+      test('groups are per interface: joined on lan1, a group datagram on lan1 is delivered, the same on lan0 is not', async () => {
+        const got = listen(stack, 6100);
+        const from = sent.length;
+        stack.igmp.join('239.1.2.7', 'lan1');
+        expect(stack.igmp.groups('lan1')).toContain('239.1.2.7');
+        expect(stack.igmp.groups('lan0')).not.toContain('239.1.2.7');
+        // The report went out of lan1 only.
+        const reports = sent.slice(from).filter((x) => igmpOf(x.frame) !== null);
+        expect(reports.map((x) => [x.iface, igmpOf(x.frame)!.type, igmpOf(x.frame)!.group])).toEqual([['lan1', V2_REPORT, '239.1.2.7']]);
+        // Bound to its own address, a Linux socket sends multicast out of the interface holding it.
+        const sR = await pR.bind(0, '198.51.100.1');
+        const sA = await pA.bind(0, '192.0.2.1');
+        expect(await sR.send(Buffer.from('group on lan1'), '239.1.2.7', 6100)).toBeNull();
+        await until(() => got.length >= 1, 'the group datagram on lan1');
+        expect(got[0]).toMatchObject({ text: 'group on lan1', iface: 'lan1', srcAddress: '198.51.100.1', dstAddress: '239.1.2.7' });
+        const notForUs0 = stack.stats().ip.notForUs;
+        expect(await sA.send(Buffer.from('group on lan0'), '239.1.2.7', 6100)).toBeNull();
+        expect(await sA.send(Buffer.from('marker on lan0'), '192.0.2.2', 6100)).toBeNull();
+        await until(() => got.length >= 2, 'the unicast marker on lan0');
+        expect(got.map((g) => g.text)).toEqual(['group on lan1', 'marker on lan0']);
+        expect(stack.stats().ip.notForUs - notForUs0).toBe(1);
+        expect(stack.igmp.leave('239.1.2.7', 'lan1')).toBe(true);
+        stack.udp.unbind(6100);
+        expectRingIntact(stack);
+      });
+
       test('203.0.113.0/24 behind router R: reached through stack.routes.load, both ways, UDP and ping', async () => {
         // Before: only the default route of lan0 matches (its gateway, namespace A, does not forward).
         expect(stack.routes.lookup('203.0.113.5')).toEqual({ iface: 'lan0', nextHop: '192.0.2.1' });
