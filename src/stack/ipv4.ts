@@ -75,8 +75,9 @@ export function ipInput(s: StackState, iface: Iface, frame: Uint8Array, len: num
  * - `via` given (a reply on the interface a request came in on, a socket's multicast interface): that
  *   interface; off-link unicast goes to the best route through it, else its gateway.
  * - The limited broadcast: the first interface that is up.
- * - Otherwise the route table (longest prefix, then lowest metric); multicast with no route goes out of
- *   the first interface that is up.
+ * - Otherwise the route table (longest prefix, then lowest metric); for a multicast group the route only
+ *   picks the interface (the next hop stays the group); multicast with no route goes out of the first
+ *   interface that is up.
  * Returns false (and counts ip.noRoute) when nothing fits.
  */
 export function route(s: StackState, dst: number, via: Iface | null): boolean {
@@ -96,7 +97,8 @@ export function route(s: StackState, dst: number, via: Iface | null): boolean {
     var r = routeLookup(s.routes, dst);
     if (r !== null) {
       s.routeIface = r.iface;
-      if (r.gateway !== 0) s.routeNextHop = r.gateway;
+      // a group goes to its own MAC on the link, never through a gateway (RFC 1112 §6.4)
+      if (r.gateway !== 0 && !isMulticast(dst)) s.routeNextHop = r.gateway;
       return true;
     }
   }

@@ -124,3 +124,13 @@ describe('route table', () => {
     expect(() => s.stack.addInterface(new QueueDevice(), { address: '203.0.113.2', netmask: '255.255.255.0', name: 'wiz' })).toThrow(/taken/);
   });
 });
+
+describe('multicast and the route table', () => {
+  test('a group leaves by the route\'s interface but to its own MAC, never to the gateway (RFC 1112 §6.4)', () => {
+    const s = twoIfaces();
+    expect(s.stack.routes.lookup('239.1.2.4')).toEqual({ iface: 'enc', nextHop: '239.1.2.4' });
+    expect(whereDoesItGo(s, '239.1.2.4')).toEqual({ dev: 'enc', mac: '01:00:5e:01:02:04', src: '192.0.2.2' });
+    s.stack.routes.load([{ dest: '239.0.0.0/8', iface: 'wiz' }]);
+    expect(whereDoesItGo(s, '239.1.2.4')).toEqual({ dev: 'wiz', mac: '01:00:5e:01:02:04', src: '198.51.100.2' });
+  });
+});
