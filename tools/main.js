@@ -127,7 +127,7 @@ async function main() {
     console.log('\nping from Linux');
     for (const size of [0, 56, 1472]) {
       const r = await host.peer.ping(ns, MICRONET, size, 3, 2);
-      check(r.received === 3 && !r.wrongData, 'ping -s ' + size + ': ' + r.received + '/' + r.transmitted + ' replies' +
+      check(r.received >= 3 && !r.wrongData, 'ping -s ' + size + ': ' + r.received + '/' + r.transmitted + ' replies' +
         (r.wrongData ? ' (wrong data)' : ''));
     }
 

@@ -221,7 +221,9 @@ export class LinuxUdpSocket {
 
 /** Outcome of one `ping` run. */
 export interface PingResult {
+  /** Requests sent: with a deadline this may exceed the count asked for (see `ping`). */
   transmitted: number;
+  /** Replies received before ping ended: at least the count asked for when all were answered. */
   received: number;
   /** ping reported reply payloads that differ from what it sent. */
   wrongData: boolean;
@@ -229,13 +231,22 @@ export interface PingResult {
 }
 
 /**
- * Runs iputils `ping -c count -s size` from inside `ns` (interval 10 ms as root, each reply awaited
- * at most `waitS` seconds) and parses its summary.
+ * Runs iputils `ping -c count -s size` from inside `ns` (as root: interval 10 ms, 200 ms for a single
+ * request) and parses its summary.
+ * With `untilAnswered` (default) ping ends when all `count` replies came, or at a deadline (`-w`) of
+ * `waitS` seconds plus the sending time — `-W` alone would stop waiting two round trips after the last
+ * request once any reply came, calling a slower last reply lost; but with `-w` ping keeps sending
+ * until answered, so to show that nothing answers pass `untilAnswered = false` (exactly `count`
+ * requests, each awaited `waitS` seconds).
  */
-export async function ping(ns: NetNamespace, address: string, size: number, count = 1, waitS = 2): Promise<PingResult> {
-  const r = await ns.run('ping', ['-n', '-c', String(count), '-i', '0.01', '-W', String(waitS), '-s', String(size), address], {
-    timeoutMs: (count * waitS + 10) * 1000,
-  });
+export async function ping(ns: NetNamespace, address: string, size: number, count = 1, waitS = 2, untilAnswered = true): Promise<PingResult> {
+  // One request: 200 ms before ping would send another while awaiting the reply; a burst: 10 ms.
+  const interval = count === 1 ? 0.2 : 0.01;
+  const deadline = Math.ceil(waitS + count * interval);
+  const args = ['-n', '-c', String(count), '-i', String(interval), '-W', String(waitS)];
+  if (untilAnswered) args.push('-w', String(deadline));
+  args.push('-s', String(size), address);
+  const r = await ns.run('ping', args, { timeoutMs: (count * waitS + deadline + 10) * 1000 });
   const output = r.stdout + r.stderr;
   const m = /(\d+) packets transmitted, (\d+) received/.exec(output);
   return {

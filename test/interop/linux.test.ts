@@ -137,32 +137,40 @@ describe.each(SOURCES)('Linux interop over the tap device: %s', (_name, load) =>
     const l = link!;
     const sizes = [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 55, 56, 57, 255, 256, 511, 512, 999, 1000, 1001, 1471, 1472];
     for (let s = 0; s <= 1472; s += 61) sizes.push(s); // -s over the whole range, odd steps
+    let requests = 0;
     for (const size of sizes) {
       const r = await ping(l.ns, MICRONET, size, 1);
-      if (r.received !== 1 || r.wrongData) throw new Error('ping -s ' + size + ' failed:\n' + r.output);
+      if (r.received < 1 || r.wrongData) throw new Error('ping -s ' + size + ' failed:\n' + r.output);
+      requests += r.transmitted;
     }
     const burst = await ping(l.ns, MICRONET, 1472, 10);
-    expect(burst.received).toBe(10);
+    expect(burst.received).toBeGreaterThanOrEqual(10);
     expect(burst.wrongData).toBe(false);
+    requests += burst.transmitted;
+    // Every request Linux sent is answered (ping may send more than -c while a reply is on its way).
+    await until(() => l.stats().icmp.echoReplies >= requests, requests + ' echo replies');
     const st = l.stats();
-    expect(st.icmp.echoReplies).toBe(sizes.length + 10);
+    expect(st.icmp.echoReplies).toBe(requests);
+    expect(st.icmp.rx).toBe(requests);
     expect(st.ip.badChecksum + st.ip.badLength + st.icmp.badChecksum).toBe(0);
   });
 
   test('a ping that Linux must fragment (1473 octets) is dropped and counted, not answered', async () => {
     const l = link!;
-    expect((await ping(l.ns, MICRONET, 56, 1)).received).toBe(1); // ARP resolved, link works
-    const r = await ping(l.ns, MICRONET, 1473, 1, 1);
+    const first = await ping(l.ns, MICRONET, 56, 1); // ARP resolved, link works
+    expect(first.received).toBeGreaterThanOrEqual(1);
+    await until(() => l.stats().icmp.echoReplies === first.transmitted, 'echo replies to the first ping');
+    const r = await ping(l.ns, MICRONET, 1473, 1, 1, false);
     expect(r.received).toBe(0);
     await until(() => l.stats().ip.fragments >= 2, 'two fragments counted');
     expect(l.stats().ip.fragments).toBe(2);
-    expect(l.stats().icmp.echoReplies).toBe(1);
+    expect(l.stats().icmp.echoReplies).toBe(first.transmitted);
   });
 
   test('ARP: Linux resolves micronet, and learns its MAC', async () => {
     const l = link!;
     expect(ipNeigh(l.ns, MICRONET)).toBeNull();
-    expect((await ping(l.ns, MICRONET, 56, 1)).received).toBe(1);
+    expect((await ping(l.ns, MICRONET, 56, 1)).received).toBeGreaterThanOrEqual(1);
     const n = ipNeigh(l.ns, MICRONET)!;
     expect(n.lladdr).toBe(MAC_TEXT);
     expect(n.state.some((s) => ['REACHABLE', 'STALE', 'DELAY', 'PROBE'].indexOf(s) >= 0)).toBe(true);
@@ -276,7 +284,7 @@ describe.each(SOURCES)('Linux interop over the tap device: %s', (_name, load) =>
     const echoed = l.echo(7);
     const sock = await l.peer.bind(0, '0.0.0.0');
     // Let Linux resolve micronet first (the raw sends below then go out at once).
-    expect((await ping(l.ns, MICRONET, 0, 1)).received).toBe(1);
+    expect((await ping(l.ns, MICRONET, 0, 1)).received).toBeGreaterThanOrEqual(1);
     const bad = buildUdp(LINUX, MICRONET, sock.port, 7, Buffer.from('bad checksum'), true);
     const zero = buildUdp(LINUX, MICRONET, sock.port, 7, Buffer.from('no checksum'));
     zero[6] = 0; zero[7] = 0; // RFC 768: zero means the sender computed none
@@ -293,6 +301,6 @@ describe.each(SOURCES)('Linux interop over the tap device: %s', (_name, load) =>
     expect(echoed.map((e) => e.data.toString())).toEqual(['no checksum', 'good checksum']);
     expect(l.stats().udp.badChecksum).toBe(1);
     // The stack still answers afterwards.
-    expect((await ping(l.ns, MICRONET, 56, 1)).received).toBe(1);
+    expect((await ping(l.ns, MICRONET, 56, 1)).received).toBeGreaterThanOrEqual(1);
   });
 }));

@@ -23,16 +23,19 @@ describeInterop('tap bridge plumbing (Linux kernel <-> Node)', () => {
     const b = bridge;
     const responder = new MiniResponder(MAC, '192.0.2.2', (f) => b.write(f, f.length));
     b.onFrame = (f) => responder.input(f);
+    const expected: number[] = [];
     for (const size of [0, 56, 1472]) {
       const r = await ping(b.ns, '192.0.2.2', size, 2);
-      expect(r.output).toContain(' 2 received');
+      expect(r.received).toBeGreaterThanOrEqual(2);
       expect(r.wrongData).toBe(false);
+      // ping may send more than -c while a reply is on its way; each request is 14 + 20 + 8 + size.
+      for (let i = 0; i < r.transmitted; i++) expected.push(42 + size);
     }
-    // Linux sent an ARP request (42 octets, never padded on the tap) and echo requests of exactly
-    // 14 + 20 + 8 + size octets: one datagram per frame, no merging or splitting.
+    for (let i = 0; i < 200 && responder.echoRequests < expected.length; i++) await new Promise((r) => setTimeout(r, 5));
+    // Linux sent an ARP request and echo requests of exactly their length: one datagram per frame,
+    // no merging or splitting, 1514-octet frames included.
     expect(responder.arpRequests).toBeGreaterThanOrEqual(1);
-    expect(responder.echoRequests).toBe(6);
-    expect(responder.echoLengths).toEqual([42, 42, 98, 98, 1514, 1514]);
+    expect(responder.echoLengths).toEqual(expected);
     const neigh = ipNeigh(b.ns, '192.0.2.2');
     expect(neigh && neigh.lladdr).toBe(MAC_TEXT);
     expect(b.stats.rxBadLength).toBe(0);
@@ -51,7 +54,7 @@ describeInterop('tap bridge plumbing (Linux kernel <-> Node)', () => {
     }, 1);
     try {
       const r = await ping(bridge.ns, '192.0.2.2', 1000, 3);
-      expect(r.received).toBe(3);
+      expect(r.received).toBeGreaterThanOrEqual(3);
     } finally {
       clearInterval(timer);
     }
