@@ -10,3 +10,4 @@ export { parseIPv4, formatIPv4, parseMac, formatMac, multicastMac, isMulticast }
 export { checksum, onesSum, useFastSum, pseudoHeaderSum } from './wire/checksum';
 export { get16, put16, get32, put32 } from './wire/bytes';
 export { UDP_PAYLOAD_OFFSET, UDP_MAX_PAYLOAD } from './stack/udp';
+export { run } from './runtime/runner';

@@ -5,6 +5,7 @@
  *   micronet.global.js / .global.min.js  plain script defining a global `micronet` (JerryScript, Duktape)
  *   micronet-enc28j60.js / .min.js       ENC28J60 driver, needs nothing from the core
  *   micronet-w5500.js / .min.js          W5500 MACRAW driver, needs nothing from the core
+ *   micronet-dgram.js / .min.js          Node-style dgram sockets and the NetworkJS adapter
  *   types/                               TypeScript declarations
  * Usage: node tools/build.js [--quiet]
  */
@@ -24,6 +25,7 @@ const ENTRIES = [
   ['src/index.ts', 'micronet', 'micronet'],
   ['src/drivers/enc28j60.ts', 'micronet-enc28j60', null],
   ['src/drivers/w5500.ts', 'micronet-w5500', null],
+  ['src/sockets/dgram.ts', 'micronet-dgram', null],
 ];
 
 /** Terser settings for engines that interpret source text: ES5 output, no unsafe rewrites. */

@@ -7,8 +7,10 @@
  *            ArrayBuffer.isView, Number.isInteger);
  *   global   every free identifier is an ES5 global, a typed array, DataView, ArrayBuffer, Promise, `E`,
  *            an Espruino pin function (digitalRead, digitalWrite, pinMode, setWatch, clearWatch: drivers
- *            may use them, guarded by typeof) or a CommonJS name (module, exports). No timers or clocks:
- *            time is passed in (DESIGN.md §1.2);
+ *            may use them, guarded by typeof), a CommonJS name (module, exports), or what the runner and
+ *            the sockets module use where the engine has it, guarded by typeof (setInterval,
+ *            clearInterval, setTimeout, getTime, Buffer, console, require). The stack core itself never
+ *            uses a timer or a clock (DESIGN.md §1.2): test/bundle/core-no-timers.test.ts checks that;
  *   helper   no TypeScript downlevel helper Espruino cannot run or that the house rules forbid
  *            (__extends, __spreadArray, __spread, __spreadArrays, __read, __values) and no labels;
  *   order    Espruino does not hoist: code that runs at load time (top-level statements, the bodies
@@ -35,9 +37,11 @@ const TYPED_ARRAYS = ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Arra
   'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array'];
 /** Espruino's pin functions (Espruino reference, globals), for drivers; not timers, not clocks. */
 const ESPRUINO_IO = ['digitalRead', 'digitalWrite', 'pinMode', 'setWatch', 'clearWatch'];
+/** Engine facilities of the runner (src/runtime) and sockets (src/sockets), guarded by typeof there. */
+const RUNTIME = ['setInterval', 'clearInterval', 'setTimeout', 'getTime', 'Buffer', 'console', 'require'];
 /** Free identifiers a shipped bundle may use. */
 const ALLOWED_GLOBALS = new Set([...ES5_GLOBALS, ...TYPED_ARRAYS, 'ArrayBuffer', 'DataView', 'Promise', 'E',
-  ...ESPRUINO_IO, 'module', 'exports']);
+  ...ESPRUINO_IO, ...RUNTIME, 'module', 'exports']);
 /** Globals Espruino lacks (TARGETS.md §1 "Missing"), plus Proxy/Reflect/WeakSet it lacks too. */
 const BANNED_GLOBALS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet', 'Symbol', 'Proxy', 'Reflect']);
 /** Banned members: [object name or '*' for any object, property name]. */

@@ -41,6 +41,13 @@ function copy(o: any): any {
   return r;
 }
 
+/** Per-datagram options of udp.send / udp.sendWith (see there). */
+export interface SendOptions {
+  ttl?: number;
+  multicastLoop?: boolean;
+  iface?: Iface | string;
+}
+
 /** The UDP registrar of a stack: bind listeners to ports, send datagrams. */
 export interface Udp {
   /**
@@ -53,14 +60,17 @@ export interface Udp {
   /**
    * Sends `data` (Uint8Array, array of octets or 8-bit string; copied once) to address:port from
    * `srcPort` (default: an ephemeral port). Returns true if sent or waiting for ARP, false if dropped
-   * (counted). @throws Error on a bad address or port, or more than 1472 octets.
+   * (counted). `options` (reuse one object; sockets do): `ttl` (default Config.ttl, or
+   * Config.multicastTtl for a group), `multicastLoop` (default Config.multicastLoop), `iface` (the
+   * interface or its name to send a group or broadcast datagram from).
+   * @throws Error on a bad address or port, or more than 1472 octets.
    */
-  send(address: string | number, port: number, data: Uint8Array | number[] | string, srcPort?: number): boolean;
+  send(address: string | number, port: number, data: Uint8Array | number[] | string, srcPort?: number, options?: SendOptions): boolean;
   /**
    * Zero-copy send: `write(buf, off)` writes exactly `length` payload octets at buf[off..off+length) of
    * the ring frame (valid only during the call). Same result and errors as send.
    */
-  sendWith(address: string | number, port: number, length: number, write: (buf: Uint8Array, off: number) => void, srcPort?: number): boolean;
+  sendWith(address: string | number, port: number, length: number, write: (buf: Uint8Array, off: number) => void, srcPort?: number, options?: SendOptions): boolean;
 }
 
 export class Stack {
@@ -115,6 +125,7 @@ export class Stack {
     this.interfaces = s.ifaces;
     this.nextTimerMs = -1e15;
     this.nextLinkMs = -1e15;
+    var self = this;
     this.udp = {
       bind: function (port: number, listener: UdpListener): number {
         if (typeof listener !== 'function') throw new Error('udp.bind: listener must be a function');
@@ -127,16 +138,15 @@ export class Stack {
       unbind: function (port: number): void {
         delete s.udpListeners[port];
       },
-      send: function (address: string | number, port: number, data: any, srcPort?: number): boolean {
+      send: function (address: string | number, port: number, data: any, srcPort?: number, options?: SendOptions): boolean {
         if (data === null || data === undefined || typeof data.length !== 'number') throw new Error('udp.send: data must be a Uint8Array, an array of octets or a string');
-        return udpSend(s, address, port, data, data.length, null, srcPort || 0, null, -1, null);
+        return self.sendOpts(address, port, data, data.length, null, srcPort, options);
       },
-      sendWith: function (address: string | number, port: number, length: number, write: (buf: Uint8Array, off: number) => void, srcPort?: number): boolean {
+      sendWith: function (address: string | number, port: number, length: number, write: (buf: Uint8Array, off: number) => void, srcPort?: number, options?: SendOptions): boolean {
         if (typeof write !== 'function') throw new Error('udp.sendWith: write must be a function');
-        return udpSend(s, address, port, null, length, write, srcPort || 0, null, -1, null);
+        return self.sendOpts(address, port, null, length, write, srcPort, options);
       },
     };
-    var self = this;
     this.routes = {
       load: function (list: RouteSpec[]): number {
         if (!list || typeof list.length !== 'number') throw new Error('routes.load: list must be an array of {dest, gateway?, iface, metric?}');
@@ -201,6 +211,17 @@ export class Stack {
         return null;
       },
     };
+  }
+
+  /** udp.send and udp.sendWith with their options resolved. */
+  private sendOpts(address: string | number, port: number, data: any, length: number,
+    write: ((buf: Uint8Array, off: number) => void) | null, srcPort: number | undefined, o: SendOptions | undefined): boolean {
+    if (!o) return udpSend(this.state, address, port, data, length, write, srcPort || 0, null, -1, null);
+    var via = o.iface === undefined || o.iface === null ? null : this.ifaceArg(o.iface, 0, 'udp.send: options.iface');
+    var ttl = o.ttl === undefined ? -1 : o.ttl;
+    if (ttl !== -1 && !(ttl >= 0 && ttl <= 255 && Math.floor(ttl) === ttl)) throw new Error('udp.send: options.ttl must be 0..255');
+    return udpSend(this.state, address, port, data, length, write, srcPort || 0, via, ttl,
+      o.multicastLoop === undefined ? null : !!o.multicastLoop);
   }
 
   /** A multicast group argument as unsigned 32-bit. @throws Error naming `what`. */
