@@ -1,20 +1,32 @@
 #!/usr/bin/env node
 /**
  * The main job (`npm start`, after `npm run build`): micronet, loaded from dist/micronet.js into an ES5
- * sandbox, answers the Linux kernel through a tap interface in a private network namespace.
+ * sandbox, answers the Linux kernel through a tap interface in a private network namespace. By default
+ * every frame also crosses a chip driver and a simulated chip, the way it would on a board:
  *
- *   Linux 192.0.2.1/24 (tap mntap0, namespace micronet-<pid>-...)  <->  micronet 192.0.2.2
+ *   Linux 192.0.2.1/24 (tap mntap0, namespace micronet-<pid>-...)  <->  hub  <->  simulated ENC28J60
+ *     <-- simulated SPI -->  ENC28J60 driver (dist/micronet-enc28j60.js)  <->  micronet 192.0.2.2
+ *
+ * The stack and the driver bundle run in one ES5 sandbox (as on the board, where both are `require`d by
+ * the same engine); the simulated chip, the hub and the tap bridge run on Node. `--chip` picks the path:
+ *   enc28j60  (default) the ENC28J60 driver over SPI to the register-level Enc28j60Sim (src/sim/enc28j60.ts),
+ *             whose simulated time follows the wall clock between polls
+ *   w5500     the W5500 MACRAW driver (dist/micronet-w5500.js) over SPI to W5500Sim (src/sim/w5500.ts)
+ *   none      no chip: the stack's Device is a TapDevice that moves frames straight to and from the tap
  *
  * micronet runs a UDP echo service on port 7 (RFC 862). From the Linux side the job pings micronet
  * (payloads of 0, 56 and 1472 octets), sends UDP datagrams of 1, 512 and 1472 octets to port 7 and one
  * to the subnet broadcast 192.0.2.255, and prints what came back, Linux's neighbour entry for micronet
- * and micronet's counters. The namespace is removed at the end (also on Ctrl-C or an error).
+ * and the counters of micronet, the driver, the simulated chip (SPI transactions included) and the tap.
+ * The namespace is removed at the end (also on Ctrl-C or an error).
  *
  * Needs Linux, root, iproute2 (`ip`), socat, iputils-ping and /dev/net/tun; without them it says what
- * to install and exits with status 2. Exit status 1 means a check failed, 0 that every check passed.
+ * to install and exits with status 2 (also the status of a bad command line). Exit status 1 means a
+ * check failed, 0 that every check passed.
  *
- * Usage: node tools/main.js [--espruino-e]   (--espruino-e: give the sandbox a stand-in for Espruino's
- *        `E` object so the bundle's E.sum checksum path runs)
+ * Usage: node tools/main.js [--chip enc28j60|w5500|none] [--espruino-e]
+ *        (--espruino-e: give the sandbox a stand-in for Espruino's `E` object so the bundle's E.sum
+ *        checksum path runs)
  * Addresses are RFC 5737 documentation addresses and never leave the namespace.
  */
 'use strict';
@@ -30,13 +42,34 @@ const NETMASK = '255.255.255.0';
 const MICRONET_MAC = Uint8Array.of(0x02, 0x00, 0x00, 0x00, 0x00, 0x02); // locally administered
 const ECHO_PORT = 7;
 const WAIT_MS = 3000; // bound on every wait for a reply
+const CHIPS = ['enc28j60', 'w5500', 'none'];
+const USAGE = 'usage: node tools/main.js [--chip enc28j60|w5500|none] [--espruino-e]';
+
+/** The command line: { chip, withE }; a bad one exits with status 2 and the usage line. */
+function parseArgs(argv) {
+  const out = { chip: 'enc28j60', withE: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--espruino-e') out.withE = true;
+    else if (a === '--chip' || a.startsWith('--chip=')) {
+      const v = a === '--chip' ? argv[++i] : a.slice('--chip='.length);
+      if (CHIPS.indexOf(v) < 0) die(2, '--chip must be one of ' + CHIPS.join(', ') + ' (got ' + JSON.stringify(v) + ')\n' + USAGE);
+      out.chip = v;
+    } else if (a === '--help' || a === '-h') {
+      process.stdout.write(USAGE + '\n');
+      process.exit(0);
+    } else die(2, 'unknown argument ' + JSON.stringify(a) + '\n' + USAGE);
+  }
+  return out;
+}
 
 function die(code, msg) {
   process.stderr.write('main: ' + msg + '\n');
   process.exit(code);
 }
 
-/** Compiles the host-side TypeScript (tap bridge, namespaces, Linux peer, ES5 sandbox) to build/host/. */
+/** Compiles the host-side TypeScript (tap bridge, namespaces, Linux peer, ES5 sandbox, hub and chip
+ *  simulators) to build/host/. */
 function compileHost() {
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   if (!fs.existsSync(tsc)) die(2, 'TypeScript is not installed: run `npm install` (or `npm ci`) first.');
@@ -46,22 +79,137 @@ function compileHost() {
     die(1, 'compiling the host code (tsconfig.host.json) failed:\n' + String(e.stdout || '') + String(e.stderr || ''));
   }
   const dir = path.join(root, 'build', 'host', 'host');
+  const sim = path.join(root, 'build', 'host', 'sim');
   return {
     netns: require(path.join(dir, 'netns.js')),
     tap: require(path.join(dir, 'tap.js')),
     peer: require(path.join(dir, 'linux-peer.js')),
     sandbox: require(path.join(dir, 'es5-sandbox.js')),
+    hub: require(path.join(sim, 'hub.js')),
+    enc28j60: require(path.join(sim, 'enc28j60.js')),
+    w5500: require(path.join(sim, 'w5500.js')),
   };
 }
 
-/** Loads dist/micronet.js into an ES5-only sandbox and returns its exports. */
-function loadMicronet(host, withE) {
-  const bundle = path.join(root, 'dist', 'micronet.js');
+/** Loads dist/<name> into the sandbox `box` and returns its exports; `fn` must be one of them. */
+function loadBundle(host, box, name, fn) {
+  const bundle = path.join(root, 'dist', name);
   if (!fs.existsSync(bundle)) die(1, bundle + ' is missing: run `npm run build` (npm start does).');
-  const box = host.sandbox.createEs5Sandbox({ espruinoE: withE });
   const m = host.sandbox.loadModule(box, bundle);
-  if (!m || typeof m.createStack !== 'function') die(1, 'dist/micronet.js does not export createStack.');
-  return { micronet: m, removed: box.removed };
+  if (!m || typeof m[fn] !== 'function') die(1, 'dist/' + name + ' does not export ' + fn + '.');
+  return m;
+}
+
+/** Loads dist/micronet.js into an ES5-only sandbox and returns its exports and the sandbox. */
+function loadMicronet(host, withE) {
+  const box = host.sandbox.createEs5Sandbox({ espruinoE: withE });
+  return { micronet: loadBundle(host, box, 'micronet.js', 'createStack'), box, removed: box.removed };
+}
+
+/**
+ * A simulator's SpiBus as the driver in the sandbox sees it. Typed arrays from the sandbox are not
+ * `instanceof Uint8Array` on the Node side (each vm context has its own constructors). The drivers
+ * never test `instanceof` (they index, `subarray` and `set` what they get) and the simulators accept
+ * any array-like, but Enc28j60Sim would copy a foreign array element by element (`Uint8Array.from`).
+ * So this adapter passes views instead of copies, both ways: the driver's octets as a Node Uint8Array
+ * over the same ArrayBuffer, and the octets clocked in as the sandbox's own Uint8Array over the
+ * simulator's result, as Espruino's `SPI.send` returns the engine's own Uint8Array (so the sandbox's
+ * Espruino `slice` quirk applies to it too). Plain arrays and numbers pass unchanged.
+ */
+function sandboxSpi(spi, box) {
+  const BoxUint8Array = box.run('Uint8Array');
+  const toNode = (d) => (ArrayBuffer.isView(d) && !(d instanceof Uint8Array) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : d);
+  return {
+    send(data, cs) {
+      const r = spi.send(toNode(data), cs);
+      return new BoxUint8Array(r.buffer, r.byteOffset, r.length);
+    },
+    write(data, cs) {
+      spi.write(toNode(data), cs);
+    },
+  };
+}
+
+/**
+ * The link-layer path the stack talks through, for `--chip` (see the file comment). Returns
+ * { device, describe, advanceUs, counters(), checks() }: `advanceUs(us)` moves simulated chip time
+ * (ENC28J60 only), `counters()` gives extra lines for the counters section, `checks()` extra
+ * [ok, line] checks about the chip path.
+ */
+function makePath(chip, host, box, bridge) {
+  const kv = (o, always) => Object.keys(o).filter((k) => o[k] !== 0 || always.indexOf(k) >= 0).map((k) => k + '=' + o[k]).join(' ');
+  const tapLine = () => '  tap:   ' + kv(bridge.stats, Object.keys(bridge.stats));
+  const macText = Array.prototype.map.call(MICRONET_MAC, (b) => (b < 16 ? '0' : '') + b.toString(16)).join(':');
+  if (chip === 'none') {
+    const device = new host.tap.TapDevice(bridge, MICRONET_MAC);
+    return {
+      device,
+      describe: 'TapDevice (Node) -> tap ' + bridge.ifname + ', no chip driver',
+      advanceUs: null,
+      counters: () => [tapLine() + ' queueOverflows=' + device.overflows],
+      checks: () => [],
+    };
+  }
+  // Linux <-> tap <-> hub <-> simulated chip: the chip's wire is the tap.
+  const hub = new host.hub.Hub();
+  host.tap.attachTapToHub(bridge, hub);
+  if (chip === 'enc28j60') {
+    const driver = loadBundle(host, box, 'micronet-enc28j60.js', 'connect');
+    const sim = new host.enc28j60.Enc28j60Sim();
+    sim.attach(hub);
+    // sim.delayMs stands in for the board's busy-wait: it moves the chip's simulated time.
+    const device = driver.connect(sandboxSpi(sim.spi, box), 'CS', { mac: macText, delayMs: sim.delayMs });
+    return {
+      device,
+      describe: 'ENC28J60 driver (dist/micronet-enc28j60.js) over simulated SPI -> simulated ENC28J60 (rev 0x' +
+        device.revision.toString(16) + ') -> hub -> tap ' + bridge.ifname,
+      // The model's time moves with SPI octets; a real chip's moves on its own (a frame leaves the
+      // transmit buffer 8 + length + 12 octet times after TXRTS), so it follows the wall clock too.
+      advanceUs: (us) => sim.advance(us),
+      counters: () => [
+        '  driver: ' + kv(device.stats(), ['rxFrames', 'txFrames']),
+        '  spi:   transactions=' + sim.spiStats.transactions + ' sends=' + sim.spiStats.sends + ' writes=' + sim.spiStats.writes +
+          ' octets=' + sim.spiStats.octets + ' (simulated ENC28J60)',
+        '  chip:  ' + kv(sim.rxStats, ['arrived', 'stored']) + ' txCount=' + sim.txCount + ' packetCount=' + sim.packetCount +
+          ' driverErrors=' + sim.driverErrors + ' simTimeMs=' + Math.round(sim.nowUs / 1000),
+        '  hub:   framesRepeated=' + hub.framesRepeated,
+        tapLine(),
+      ],
+      checks: () => [
+        [sim.driverErrors === 0, 'simulated ENC28J60 saw no driver mistakes (driverErrors=' + sim.driverErrors +
+          (sim.driverErrors ? ': ' + sim.driverErrorLog.slice(0, 3).join('; ') : '') + ')'],
+        [device.stats().txTimeouts === 0 && device.stats().txAborts === 0, 'every transmission ended (txTimeouts=' +
+          device.stats().txTimeouts + ' txAborts=' + device.stats().txAborts + ')'],
+      ],
+    };
+  }
+  const driver = loadBundle(host, box, 'micronet-w5500.js', 'connect');
+  const sim = new host.w5500.W5500Sim().attach(hub);
+  const device = driver.connect(sandboxSpi(sim.spi, box), sim.cs, { mac: macText });
+  const misuse = () => Object.keys(sim.misuse).filter((k) => sim.misuse[k] !== 0).map((k) => k + '=' + sim.misuse[k]);
+  return {
+    device,
+    describe: 'W5500 driver (dist/micronet-w5500.js, MACRAW) over simulated SPI -> simulated W5500 -> hub -> tap ' + bridge.ifname,
+    advanceUs: null, // the W5500 model counts time in SPI frames
+    counters: () => {
+      const c = sim.counters;
+      const rest = {};
+      for (const k of Object.keys(c)) if (!/^spi/.test(k)) rest[k] = c[k];
+      return [
+        '  driver: ' + kv(device.counters, ['rxFrames', 'txFrames']),
+        '  spi:   transactions=' + c.spiCalls + ' sends=' + c.spiSendCalls + ' writes=' + c.spiWriteCalls + ' octets=' + c.spiBytes +
+          ' (simulated W5500)',
+        '  chip:  ' + kv(rest, ['wireFrames', 'rxAccepted', 'txFrames']) + ' misuse=' + (misuse().join(',') || 0),
+        '  hub:   framesRepeated=' + hub.framesRepeated,
+        tapLine(),
+      ];
+    },
+    checks: () => [
+      [misuse().length === 0, 'simulated W5500 saw no driver misuse' + (misuse().length ? ' (' + misuse().join(' ') + ')' : '')],
+      [device.counters.sendTimeouts === 0 && device.counters.commandTimeouts === 0, 'every SEND and command completed (sendTimeouts=' +
+        device.counters.sendTimeouts + ' commandTimeouts=' + device.counters.commandTimeouts + ')'],
+    ],
+  };
 }
 
 function hex(s) {
@@ -88,14 +236,14 @@ function formatStats(stats) {
 }
 
 async function main() {
-  const withE = process.argv.includes('--espruino-e');
+  const { chip, withE } = parseArgs(process.argv.slice(2));
   const host = compileHost();
   const req = host.netns.checkHostRequirements(['ping']);
   if (!req.ok) die(2, req.reason);
   host.netns.installCleanupHandlers();
   host.netns.sweepStaleNamespaces('micronet');
 
-  const { micronet, removed } = loadMicronet(host, withE);
+  const { micronet, box, removed } = loadMicronet(host, withE);
   const bridge = await host.tap.TapBridge.open({ linuxAddress: LINUX, prefixLength: 24 });
   const ns = bridge.ns;
   let failures = 0;
@@ -106,7 +254,8 @@ async function main() {
   let timer = null;
   let peer = null;
   try {
-    const device = new host.tap.TapDevice(bridge, MICRONET_MAC);
+    const link = makePath(chip, host, box, bridge);
+    const device = link.device;
     const stack = micronet.createStack();
     stack.addInterface(device, { address: MICRONET, netmask: NETMASK, name: 'tap0' });
     let echoed = 0;
@@ -115,14 +264,23 @@ async function main() {
       echoed++;
       stack.udp.send(info.srcAddress, info.srcPort, buf.subarray(off, off + len), ECHO_PORT);
     });
-    // The stack never reads a clock: poll it with the time, every millisecond, while Linux works.
-    timer = setInterval(() => stack.poll(Date.now()), 1);
+    // The stack never reads a clock: poll it with the time, every millisecond, while Linux works; a
+    // simulated ENC28J60's time moves on by the wall-clock time since the last poll first.
+    let last = Date.now();
+    const pollNow = () => {
+      const now = Date.now();
+      if (link.advanceUs && now > last) link.advanceUs((now - last) * 1000);
+      last = now;
+      stack.poll(now);
+    };
+    timer = setInterval(pollNow, 1);
 
     console.log('micronet main job');
-    console.log('  bundle   dist/micronet.js in an ES5 sandbox (' + removed.length + ' non-ES5 built-ins removed' +
-      (withE ? ', stand-in E' : '') + ')');
+    console.log('  bundle   dist/micronet.js' + (chip === 'none' ? '' : ' and dist/micronet-' + chip + '.js') +
+      ' in an ES5 sandbox (' + removed.length + ' non-ES5 built-ins removed' + (withE ? ', stand-in E' : '') + ')');
+    console.log('  device   ' + link.describe);
     console.log('  linux    ' + LINUX + '/24 on ' + bridge.ifname + ' (' + micronet.formatMac(bridge.linuxMac) + ') in namespace ' + ns.name);
-    console.log('  micronet ' + MICRONET + ' (' + micronet.formatMac(MICRONET_MAC) + '), UDP echo on port ' + ECHO_PORT);
+    console.log('  micronet ' + MICRONET + ' (' + micronet.formatMac(device.mac) + '), UDP echo on port ' + ECHO_PORT);
 
     console.log('\nping from Linux');
     for (const size of [0, 56, 1472]) {
@@ -175,13 +333,13 @@ async function main() {
     const macText = micronet.formatMac(MICRONET_MAC);
     check(!!neigh && neigh.lladdr === macText, neigh ? neigh.line : 'no entry');
 
-    stack.poll(Date.now());
+    pollNow();
     const st = stack.stats();
-    console.log('\nmicronet counters (stack.stats())');
+    console.log('\nmicronet counters (stack.stats()' + (chip === 'none' ? '' : ', driver stats, simulated chip') + ')');
     console.log(formatStats(st));
-    console.log('  tap:   ' + Object.keys(bridge.stats).map((k) => k + '=' + bridge.stats[k]).join(' ') +
-      ' queueOverflows=' + device.overflows);
+    for (const l of link.counters()) console.log(l);
     check(st.ring.free === st.ring.size, 'every ring frame back in the ring (' + st.ring.free + ' of ' + st.ring.size + ' free)');
+    for (const [ok, l] of link.checks()) check(ok, l);
   } finally {
     if (timer) clearInterval(timer);
     if (peer) peer.stop();
