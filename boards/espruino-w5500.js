@@ -1,6 +1,7 @@
 /*
  * micronet on an Espruino Pico with a WIZnet W5500 module (WIZ550io on the Espruino Pico adaptor shim,
- * or any W5500 breakout wired the same way): static address 192.0.2.3/24, UDP echo on port 7.
+ * or any W5500 breakout wired the same way): static address 192.0.2.3/24, UDP echo on port 7 and a
+ * multicast listener on 239.1.2.3 port 5000 (answers each group datagram with a unicast copy).
  * The W5500 runs in MACRAW mode (socket 0 as a plain MAC); micronet does ARP, IPv4, ICMP and UDP.
  *
  * Wiring (Espruino's WIZnet page, "On the Espruino Pico, the adaptor shim uses the following connections";
@@ -27,6 +28,9 @@
  *   espruino -p /dev/ttyACM0 --storage micronet:dist/micronet.min.js \
  *            --storage micronet-w5500:dist/micronet-w5500.min.js boards/espruino-w5500.js
  * Test from a host on 192.0.2.0/24:  ping 192.0.2.3   and   echo hello | nc -u -w1 192.0.2.3 7
+ *
+ * Bench board wiring (npm run board -- boards/espruino-w5500.js [--tap]; see src/host/board.ts):
+ * bench: SPI2 chip=w5500 cs=B10 int=B1 sck=B13 miso=B14 mosi=B15
  */
 var micronet = require("micronet");
 var w5500 = require("micronet-w5500");
@@ -36,6 +40,9 @@ var INT = B1;
 /* A locally administered address. A WIZ550io carries its own MAC in the chip at power-up: remove the
  * `mac` line to use it. Give every board on the LAN its own. */
 var MAC = "02:4d:4e:00:55:03";
+
+var GROUP = "239.1.2.3";
+var GROUP_ADDRESS = micronet.parseIPv4(GROUP);
 
 var stack, eth;
 
@@ -60,6 +67,13 @@ function start() {
   // during the call; udp.send copies it into a ring frame before returning.
   stack.udp.bind(7, function (buf, off, len, info) {
     stack.udp.send(info.srcAddress, info.srcPort, buf.subarray(off, off + len), 7);
+  });
+  // Multicast listener: join 239.1.2.3 (MMB in the chip is cleared for it, IGMPv2 report sent) and answer
+  // every datagram sent to the group on port 5000 with a unicast copy to its sender.
+  stack.igmp.join(GROUP);
+  stack.udp.bind(5000, function (buf, off, len, info) {
+    if (info.dstAddress !== GROUP_ADDRESS) return; // unicast to port 5000: not for this listener
+    stack.udp.send(info.srcAddress, info.srcPort, buf.subarray(off, off + len), 5000);
   });
   // INTn falls when a frame arrives: poll then. The slow interval runs the stack's timers (ARP retries and
   // aging, link checks) and catches anything an edge missed (CHIPS.md §2.6 #3).

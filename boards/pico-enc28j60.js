@@ -1,5 +1,6 @@
 /*
- * Espruino Pico + ENC28J60 Ethernet module: static address 192.0.2.2/24 and a UDP echo on port 7.
+ * Espruino Pico + ENC28J60 Ethernet module: static address 192.0.2.2/24, a UDP echo on port 7 and a
+ * multicast listener on 239.1.2.3 port 5000.
  *
  * Upload (modules into Storage, then this script):
  *   espruino -p /dev/ttyACM0 --storage micronet:dist/micronet.min.js \
@@ -27,6 +28,10 @@
  * so setWatch on A8 does not clash with anything here.
  *
  * Test from a host on 192.0.2.0/24:  ping 192.0.2.2   and   echo hello | nc -u -w1 192.0.2.2 7
+ * Multicast: a datagram to 239.1.2.3:5000 is answered with a unicast copy from 192.0.2.2:5000.
+ *
+ * Bench board wiring (npm run board -- boards/pico-enc28j60.js [--tap]; see src/host/board.ts):
+ * bench: SPI1 chip=enc28j60 cs=B1 int=A8 reset=B10 sck=B3 miso=B4 mosi=B5
  */
 var micronet = require("micronet");
 var enc28j60 = require("micronet-enc28j60");
@@ -49,6 +54,16 @@ stack.addInterface(eth, { address: "192.0.2.2", netmask: "255.255.255.0", name: 
 // during the call; udp.send copies it into a ring frame.
 stack.udp.bind(7, function (buf, off, len, info) {
   stack.udp.send(info.srcAddress, info.srcPort, buf.subarray(off, off + len), 7);
+});
+
+// Multicast listener: join 239.1.2.3 on eth0 (micronet sends the IGMPv2 report and answers queries)
+// and answer every datagram sent to the group on port 5000 with a unicast copy to its sender.
+var GROUP = "239.1.2.3";
+var GROUP_ADDRESS = micronet.parseIPv4(GROUP);
+stack.igmp.join(GROUP);
+stack.udp.bind(5000, function (buf, off, len, info) {
+  if (info.dstAddress !== GROUP_ADDRESS) return; // unicast to port 5000: not for this listener
+  stack.udp.send(info.srcAddress, info.srcPort, buf.subarray(off, off + len), 5000);
 });
 
 function poll() {
