@@ -46,6 +46,14 @@ export class Iface {
   readonly counters: IfaceCounters;
   /** Groups joined through IGMP (see igmp.ts); `groups` is derived from it. */
   memberships: Membership[];
+  /**
+   * Called with every valid IPv4-over-Ethernet ARP packet received on this interface (frame, offset of
+   * the ARP packet), before the stack acts on it — address conflict detection (RFC 5227) listens here.
+   * The frame is valid only during the call. Null when nobody listens.
+   */
+  arpHook: ((frame: Uint8Array, off: number) => void) | null;
+  /** Called when the link goes up (true) or down (false), as seen by the link checks. */
+  linkHook: ((up: boolean) => void) | null;
   /** Until when (ms) an IGMPv1 querier is taken to be present (RFC 2236 §4). */
   igmpV1UntilMs: number;
 
@@ -65,6 +73,8 @@ export class Iface {
     this.counters = { rx: 0, tx: 0, txFail: 0 };
     this.memberships = [];
     this.igmpV1UntilMs = -1;
+    this.arpHook = null;
+    this.linkHook = null;
   }
 
   /** True when `a` is on this interface's subnet. */

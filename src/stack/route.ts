@@ -81,6 +81,7 @@ export function routeParse(s: StackState, spec: RouteSpec, where: string): Route
 
 /** Adds the connected route and, if the interface has a gateway, its default route. */
 export function routesForIface(s: StackState, iface: Iface): void {
+  if (iface.address === 0) return; // unconfigured (DHCP not bound yet): no subnet, no gateway
   var len = prefixLength(iface.netmask);
   routeInsert(s.routes, { dest: (iface.address & iface.netmask) >>> 0, prefixLength: len, mask: iface.netmask,
     gateway: 0, iface: iface, metric: 0, origin: 'connected' });

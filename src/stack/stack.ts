@@ -34,6 +34,20 @@ function ethInput(s: StackState, iface: Iface, frame: Uint8Array, len: number): 
   return false;
 }
 
+/**
+ * Checks {address, netmask, gateway?}: returns [address, netmask, gateway] as unsigned 32-bit numbers.
+ * @throws Error naming the option (prefixed with `what`).
+ */
+function checkAddressing(opts: any, what: string): number[] {
+  if (!opts) throw new Error(what + ': options {address, netmask} are required');
+  var address = parseIPv4(opts.address, what + ': address');
+  var netmask = parseIPv4(opts.netmask, what + ': netmask');
+  if (prefixLength(netmask) < 0) throw new Error(what + ': netmask ' + opts.netmask + ' is not contiguous ones then zeros');
+  var gateway = opts.gateway !== undefined && opts.gateway !== null && opts.gateway !== '' ? parseIPv4(opts.gateway, what + ': gateway') : 0;
+  if (gateway !== 0 && ((gateway ^ address) & netmask) !== 0) throw new Error(what + ': gateway ' + opts.gateway + ' is outside the subnet of ' + opts.address);
+  return [address, netmask, gateway];
+}
+
 /** Copies the counters of `o` into a new object. */
 function copy(o: any): any {
   var r: any = {};
@@ -116,7 +130,7 @@ export class Stack {
     var cfg = makeConfig(options);
     var s: StackState = {
       cfg: cfg, ring: new FrameRing(cfg.frames, cfg.frameSize), stats: newStats(), ifaces: [], now: 0,
-      ipId: 0, udpListeners: [], routes: [], udpInfo: { srcAddress: 0, srcPort: 0, dstAddress: 0, dstPort: 0, iface: null as any },
+      ipId: 0, udpListeners: [], routes: [], timerHooks: [], udpInfo: { srcAddress: 0, srcPort: 0, dstAddress: 0, dstPort: 0, iface: null as any },
       lastIcmpErrorMs: -1e15, nextEphemeral: cfg.ephemeralFirst, routeIface: null, routeNextHop: 0,
       scratchMac: new Uint8Array(6), lastListenerError: null,
     };
@@ -256,13 +270,8 @@ export class Stack {
   addInterface(device: Device, opts: InterfaceOptions): Iface {
     if (!device || typeof device.receive !== 'function' || typeof device.send !== 'function' || !device.mac || device.mac.length !== 6)
       throw new Error('addInterface: device must have mac (6 octets), receive(frame) and send(frame, length)');
-    if (!opts) throw new Error('addInterface: options {address, netmask} are required');
-    var address = parseIPv4(opts.address, 'addInterface: address');
-    var netmask = parseIPv4(opts.netmask, 'addInterface: netmask');
-    if (prefixLength(netmask) < 0) throw new Error('addInterface: netmask ' + opts.netmask + ' is not contiguous ones then zeros');
-    var gateway = opts.gateway !== undefined && opts.gateway !== null && opts.gateway !== '' ? parseIPv4(opts.gateway, 'addInterface: gateway') : 0;
-    if (gateway !== 0 && ((gateway ^ address) & netmask) !== 0) throw new Error('addInterface: gateway ' + opts.gateway + ' is outside the subnet of ' + opts.address);
-    var iface = new Iface(device, opts.name || ('eth' + this.state.ifaces.length), address, netmask, gateway,
+    var c = checkAddressing(opts, 'addInterface');
+    var iface = new Iface(device, opts.name || ('eth' + this.state.ifaces.length), c[0], c[1], c[2],
       opts.arp !== false, this.state.cfg);
     for (var i = 0; i < this.state.ifaces.length; i++)
       if (this.state.ifaces[i].name === iface.name) throw new Error('addInterface: name "' + iface.name + '" is taken');
@@ -271,6 +280,40 @@ export class Stack {
     igmpSyncFilter(this.state, iface);
     this.nextTimerMs = -1e15;
     return iface;
+  }
+
+  /**
+   * Gives interface `iface` (an interface or its name) a new address, netmask and gateway — what DHCP
+   * does with a lease, or a board script changing its static address. Address "0.0.0.0" unconfigures it
+   * (it then only sends from 0.0.0.0 and receives broadcasts, as a DHCP client must). Its connected and
+   * default routes are replaced, loaded routes through it are kept; a gratuitous ARP announces the new
+   * address on the next poll.
+   * @throws Error naming the option, as addInterface does.
+   */
+  configure(iface: Iface | string, opts: { address: string | number; netmask: string | number; gateway?: string | number }): Iface {
+    var f = this.ifaceArg(iface, 0, 'configure');
+    var c = checkAddressing(opts, 'configure');
+    var s = this.state;
+    routesRemove(s, f, 'connected');
+    routesRemove(s, f, 'default');
+    f.address = c[0];
+    f.netmask = c[1];
+    f.gateway = c[2];
+    f.broadcast = (c[0] | ~c[1]) >>> 0;
+    routesForIface(s, f);
+    f.announce = f.arpEnabled && c[0] !== 0;
+    this.nextTimerMs = -1e15;
+    return f;
+  }
+
+  /**
+   * Calls `fn(nowMs)` from every run of the timers (every Config.timerIntervalMs of poll time), for
+   * modules built on the stack (DHCP, address conflict detection, DNS). Returns a function that removes it.
+   */
+  addTimer(fn: (nowMs: number) => void): () => void {
+    var hooks = this.state.timerHooks;
+    hooks.push(fn);
+    return function () { var i = hooks.indexOf(fn); if (i >= 0) hooks.splice(i, 1); };
   }
 
   /**
@@ -307,9 +350,10 @@ export class Stack {
       var iface = ifs[i];
       if (checkLink && iface.device.linkUp) {
         var up = !!iface.device.linkUp();
-        var cameUp = up && !iface.up;
+        var changed = up !== iface.up;
         iface.up = up;
-        if (cameUp) { iface.announce = iface.arpEnabled; igmpRejoin(s, iface); }
+        if (changed && up) { iface.announce = iface.arpEnabled; igmpRejoin(s, iface); }
+        if (changed && iface.linkHook !== null) iface.linkHook(up);
       }
       if (iface.announce && iface.up) {
         // Gratuitous ARP: a request for our own address (RFC 5227 §3 announcement; RFC 826 updates).
@@ -319,6 +363,8 @@ export class Stack {
       if (iface.arpEnabled) arpTimer(s, iface, now);
       if (iface.memberships.length > 0) igmpTimer(s, iface, now);
     }
+    var hooks = s.timerHooks;
+    for (var h = 0; h < hooks.length; h++) hooks[h](now);
   }
 
   /**

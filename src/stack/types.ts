@@ -41,6 +41,8 @@ export interface StackState {
   nextEphemeral: number;
   /** Interface and next hop chosen by the latest route() call (no per-packet result objects). */
   routeIface: Iface | null;
+  /** Timer hooks of modules built on the stack (Stack.addTimer). */
+  timerHooks: ((nowMs: number) => void)[];
   /** The route table, most preferred first (route.ts). */
   routes: Route[];
   routeNextHop: number;
