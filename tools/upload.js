@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+/**
+ * Uploads a board script to an Espruino with the espruino command-line tool, the micronet modules it
+ * requires going to Storage first (TARGETS.md §1 "Uploading"):
+ *
+ *   node tools/upload.js --port /dev/ttyACM0 boards/pico-enc28j60.js
+ *   node tools/upload.js --dry-run [--out file.js] boards/pico-enc28j60.js
+ *
+ * runs node_modules/.bin/espruino with
+ *   --storage micronet:dist/micronet.min.js --storage <chip module>:dist/<chip module>.min.js ...
+ * one --storage for every `require("name")` in the script (a regex over literal names) that has a
+ * dist/<name>.min.js bundle (micronet, micronet-enc28j60, micronet-w5500, micronet-dgram). The CLI's own
+ * lookup of local modules is broken in 0.1.67 (TARGETS.md §1), hence Storage: on the board
+ * `require("micronet")` loads the module from flash.
+ *
+ * Offline by default: `--config MODULE_URL=` (empty) stops the CLI from searching espruino.com for the
+ * required modules (it would print "Module ... not found" and go on; it would also inline any module of
+ * the same name it found online, shadowing Storage). `--online-modules` keeps the CLI's default URLs for
+ * scripts that need modules from espruino.com.
+ *
+ * --dry-run: no board; `-n -o <file>` writes the code the CLI would send (Storage writes, then the script;
+ * the CLI adds its line framing, "\x10" echo-off and a leading reset(), only when it really sends). A
+ * local board description (a temporary JSON with `info.builtin_modules`: Espruino's built-in network and
+ * Storage modules plus the micronet modules going to Storage) is passed with `--board` so the CLI neither
+ * fetches board JSON nor looks the built-ins up. Without --dry-run the CLI asks the board itself.
+ *
+ * Options: --port/-p <device> (required without --dry-run), --dry-run, --out/-o <file> (dry run: default
+ * <script name>.upload.js in the current folder; with --port: also write what is sent), --plain (upload
+ * dist/<name>.js instead of the minified bundle), --online-modules, and after `--` any other espruino CLI
+ * options (e.g. -b 115200). Build dist/ first (npm run build).
+ */
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const ROOT = path.join(__dirname, '..');
+const CLI = path.join(ROOT, 'node_modules', 'espruino', 'bin', 'espruino-cli.js');
+
+/** Espruino's built-in modules the bench and micronet's scripts may require (not looked up by the CLI). */
+const BUILTIN = ['Storage', 'NetworkJS', 'dgram', 'net', 'http', 'tls', 'crypto', 'Flash', 'heatshrink', 'fs', 'Wifi', 'WIZnet'];
+
+/** Module names required with a literal name, in order, once each. */
+function requiredModules(text) {
+  const out = [];
+  const re = /\brequire\s*\(\s*(["'])([^"'\\\n]+)\1\s*\)/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) if (out.indexOf(m[2]) < 0) out.push(m[2]);
+  return out;
+}
+
+/**
+ * The espruino CLI arguments for `script` (see the file comment). Returns { args, modules, missing,
+ * cleanup } where modules is [[name, file]] and missing lists required names that are neither built-in
+ * nor a dist/ bundle.
+ */
+function buildCommand(opts) {
+  const text = fs.readFileSync(opts.script, 'utf8');
+  const modules = [];
+  const missing = [];
+  for (const name of requiredModules(text)) {
+    if (BUILTIN.indexOf(name) >= 0) continue;
+    const file = /^[A-Za-z0-9_-]+$/.test(name) ? path.join(ROOT, 'dist', name + (opts.plain ? '.js' : '.min.js')) : null;
+    if (file && fs.existsSync(file)) {
+      if (name.length > 28) throw new Error('module name "' + name + '" is longer than the 28 characters a Storage file name may have');
+      modules.push([name, file]);
+    } else missing.push(name);
+  }
+  const args = [];
+  let cleanup = () => {};
+  if (opts.dryRun) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'micronet-upload-'));
+    const board = path.join(dir, 'BENCH.json');
+    fs.writeFileSync(board, JSON.stringify({ info: { name: 'micronet dry run', builtin_modules: BUILTIN.concat(modules.map((m) => m[0])) } }));
+    cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
+    args.push('-n', '--board', board, '-o', opts.out);
+  } else {
+    args.push('--port', opts.port);
+    if (opts.out) args.push('-o', opts.out);
+  }
+  if (!opts.onlineModules) args.push('--config', 'MODULE_URL=');
+  for (const [name, file] of modules) args.push('--storage', name + ':' + path.relative(process.cwd(), file));
+  args.push(...opts.extra, opts.script);
+  return { args, modules, missing, cleanup };
+}
+
+function parseArgs(argv) {
+  const o = { script: null, port: null, dryRun: false, out: null, plain: false, onlineModules: false, extra: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') { o.extra = argv.slice(i + 1); break; }
+    if (a === '--port' || a === '-p') o.port = argv[++i];
+    else if (a === '--dry-run' || a === '-n') o.dryRun = true;
+    else if (a === '--out' || a === '-o') o.out = argv[++i];
+    else if (a === '--plain') o.plain = true;
+    else if (a === '--online-modules') o.onlineModules = true;
+    else if (a.startsWith('-')) throw new Error('unknown option ' + a);
+    else if (o.script) throw new Error('one script only');
+    else o.script = a;
+  }
+  if (!o.script) throw new Error('no script given');
+  if (!fs.existsSync(o.script)) throw new Error('no such file: ' + o.script);
+  if (!o.dryRun && !o.port) throw new Error('--port <device> is required (or --dry-run)');
+  if (o.dryRun && !o.out) o.out = path.basename(o.script, '.js') + '.upload.js';
+  return o;
+}
+
+function main() {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error('upload: ' + e.message);
+    console.error('usage: node tools/upload.js (--port <device> | --dry-run [--out file]) [--plain] [--online-modules] boards/<script>.js [-- espruino options]');
+    process.exit(2);
+  }
+  if (!fs.existsSync(CLI)) { console.error('upload: the espruino CLI is not installed (npm install)'); process.exit(2); }
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'micronet.min.js'))) { console.error('upload: dist/ is not built: run npm run build'); process.exit(2); }
+  const cmd = buildCommand(opts);
+  for (const m of cmd.missing) console.error(`upload: warning: require("${m}") is neither an Espruino built-in nor a dist/ bundle; ` + (opts.onlineModules ? 'the CLI will look for it online' : 'pass --online-modules to let the CLI look for it online'));
+  console.error('upload: espruino ' + cmd.args.join(' '));
+  const r = spawnSync(process.execPath, [CLI].concat(cmd.args), { stdio: opts.dryRun ? ['ignore', 'pipe', 'pipe'] : 'inherit', encoding: 'utf8', timeout: opts.dryRun ? 120000 : 0 });
+  cmd.cleanup();
+  if (opts.dryRun) {
+    if (r.status !== 0 || !fs.existsSync(opts.out)) {
+      process.stderr.write((r.stdout || '') + (r.stderr || ''));
+      console.error('upload: the espruino CLI failed (status ' + r.status + ')');
+      process.exit(1);
+    }
+    console.error('upload: wrote ' + opts.out + ' (' + fs.statSync(opts.out).size + ' octets): Storage ' + cmd.modules.map((m) => m[0]).join(', ') + ', then ' + opts.script);
+  }
+  process.exit(r.status === null ? 1 : r.status);
+}
+
+if (require.main === module) main();
+module.exports = { requiredModules, buildCommand, BUILTIN };
