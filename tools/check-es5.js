@@ -11,6 +11,8 @@
  *            the sockets module use where the engine has it, guarded by typeof (setInterval,
  *            clearInterval, setTimeout, getTime, Buffer, console, require). The stack core itself never
  *            uses a timer or a clock (DESIGN.md §1.2): test/bundle/core-no-timers.test.ts checks that;
+ *   builtin  also: no RegExp with {n,m} or ? quantifiers and no assignment to .length, both of which fail
+ *            on Espruino 2v29 (its RegExp has only *, + and classes; array length is read-only);
  *   helper   no TypeScript downlevel helper Espruino cannot run or that the house rules forbid
  *            (__extends, __spreadArray, __spread, __spreadArrays, __read, __values) and no labels;
  *   order    Espruino does not hoist: code that runs at load time (top-level statements, the bodies
@@ -185,6 +187,17 @@ function checkBuiltins(program, scopes, report) {
       }
     }
     if (node.type === 'LabeledStatement') report('helper', node, 'label ' + node.label.name + ': Espruino has no labels');
+    // Espruino's RegExp knows *, + and character classes, but not {n,m} or ? (measured on 2v29)
+    if (node.type === 'Literal' && node.regex && /\{\d|\?/.test(node.regex.pattern.replace(/\\./g, ''))) {
+      report('builtin', node, 'RegExp /' + node.regex.pattern + '/ uses {n,m} or ?, which Espruino\'s RegExp does not have');
+    }
+    if (node.type === 'NewExpression' && node.callee.type === 'Identifier' && node.callee.name === 'RegExp') {
+      report('builtin', node, 'new RegExp(...) cannot be checked for what Espruino\'s RegExp lacks ({n,m}, ?)');
+    }
+    // Espruino cannot assign an array's length (throws "Assignment to a constant")
+    if (node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression' && memberName(node.left) === 'length') {
+      report('builtin', node, 'assignment to .length: Espruino cannot truncate an array this way (use splice)');
+    }
     if ((node.type === 'FunctionDeclaration' || node.type === 'VariableDeclarator') && node.id && BANNED_HELPERS.has(node.id.name)) {
       report('helper', node, 'TypeScript helper ' + node.id.name + ' defined in shipped code');
     }

@@ -14,6 +14,7 @@
  * filters groups itself. IPv6 frames are blocked by MIP6B unless `options.ipv6` is true.
  */
 import type { Device, SpiBus, Pin } from './device';
+import { parseMac } from '../wire/addr';
 import {
   BSB_COMMON, CTRL_RWB, MR, MR_RST, SHAR, SIMR, PHYCFGR, PHYCFGR_LNK, VERSIONR, VERSIONR_W5500,
   Sn_MR, Sn_CR, Sn_IR, Sn_SR, Sn_RXBUF_SIZE, Sn_TX_FSR, Sn_TX_WR, Sn_RX_RSR, Sn_RX_RD, Sn_IMR,
@@ -94,18 +95,7 @@ export interface W5500Counters {
 
 /** Parses a MAC string or checks a 6-octet array; throws naming options.mac. */
 function parseMacOption(mac: Uint8Array | number[] | string): Uint8Array {
-  var out = new Uint8Array(6);
-  if (typeof mac === 'string') {
-    var parts = mac.split(/[:-]/);
-    if (parts.length !== 6) throw new Error('W5500: options.mac must be "aa:bb:cc:dd:ee:ff" (got "' + mac + '")');
-    for (var i = 0; i < 6; i++) {
-      if (!/^[0-9a-fA-F]{1,2}$/.test(parts[i])) throw new Error('W5500: options.mac has a bad octet "' + parts[i] + '"');
-      out[i] = parseInt(parts[i], 16);
-    }
-  } else {
-    if (!mac || mac.length !== 6) throw new Error('W5500: options.mac must have 6 octets');
-    out.set(mac);
-  }
+  var out = parseMac(mac, 'W5500: options.mac');
   if (out[0] & 1) throw new Error('W5500: options.mac must be a unicast address (first octet even)');
   return out;
 }

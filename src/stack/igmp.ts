@@ -55,7 +55,7 @@ function syncFilter(s: StackState, iface: Iface): void {
 
 /** Rebuilds the interface's accept list for IP input: 224.0.0.1 and every joined group. */
 function syncGroups(iface: Iface): void {
-  iface.groups.length = 0;
+  iface.groups.splice(0, iface.groups.length); // (Espruino cannot assign an array's length)
   iface.groups.push(ALL_SYSTEMS);
   for (var i = 0; i < iface.memberships.length; i++) iface.groups.push(iface.memberships[i].group);
 }

@@ -5,7 +5,7 @@
  */
 import { StackState } from './types';
 import { Iface } from './iface';
-import { parseIPv4, prefixMask, formatIPv4, prefixLength } from '../wire/addr';
+import { parseIPv4, prefixMask, formatIPv4, prefixLength, parseDigits } from '../wire/addr';
 
 /** One route. Addresses unsigned 32-bit; `gateway` 0 = on-link (the destination is the next hop). */
 export interface Route {
@@ -60,8 +60,8 @@ export function routeParse(s: StackState, spec: RouteSpec, where: string): Route
   var d = spec.dest === 'default' ? '0.0.0.0/0' : spec.dest;
   var slash = typeof d === 'string' ? d.indexOf('/') : -1;
   if (slash < 0) throw new Error(where + ': dest "' + spec.dest + '" is not a prefix a.b.c.d/len');
-  var len = parseInt(d.substring(slash + 1), 10);
-  if (!/^[0-9]{1,2}$/.test(d.substring(slash + 1)) || len > 32) throw new Error(where + ': dest "' + spec.dest + '" has a prefix length outside 0..32');
+  var len = parseDigits(d.substring(slash + 1), 10, 2);
+  if (len < 0 || len > 32) throw new Error(where + ': dest "' + spec.dest + '" has a prefix length outside 0..32');
   var dest: number;
   try { dest = parseIPv4(d.substring(0, slash)); } catch (e) { throw new Error(where + ': dest "' + spec.dest + '" is not a prefix a.b.c.d/len'); }
   var mask = prefixMask(len);

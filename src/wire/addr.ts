@@ -4,6 +4,25 @@
  */
 
 /**
+ * The value of `s` read as a number in base `radix` (10 or 16) when it is 1 to `maxDigits` digits and
+ * nothing else, else -1. Written without RegExp quantifiers: Espruino's RegExp has no {n,m} or ?.
+ */
+export function parseDigits(s: string, radix: number, maxDigits: number): number {
+  var n = s.length;
+  if (n < 1 || n > maxDigits) return -1;
+  var v = 0;
+  for (var i = 0; i < n; i++) {
+    var c = s.charCodeAt(i), d: number;
+    if (c >= 48 && c <= 57) d = c - 48;
+    else if (radix === 16 && c >= 97 && c <= 102) d = c - 87;
+    else if (radix === 16 && c >= 65 && c <= 70) d = c - 55;
+    else return -1;
+    v = v * radix + d;
+  }
+  return v;
+}
+
+/**
  * Parses dotted-quad IPv4 text ("192.0.2.1") into an unsigned 32-bit number.
  * Accepts a number too (returned as unsigned 32-bit if it is an integer in 0..2^32-1).
  * @throws Error naming `what` when the text is not four decimal octets 0..255.
@@ -16,10 +35,8 @@ export function parseIPv4(s: string | number, what?: string): number {
     if (parts.length === 4) {
       var v = 0;
       for (var i = 0; i < 4; i++) {
-        var p = parts[i];
-        if (!/^[0-9]{1,3}$/.test(p)) { v = -1; break; }
-        var n = parseInt(p, 10);
-        if (n > 255) { v = -1; break; }
+        var n = parseDigits(parts[i], 10, 3);
+        if (n < 0 || n > 255) { v = -1; break; }
         v = v * 256 + n;
       }
       if (v >= 0) return v;
@@ -41,12 +58,13 @@ export function formatIPv4(a: number): string {
 export function parseMac(s: string | ArrayLike<number>, what?: string): Uint8Array {
   var out = new Uint8Array(6);
   if (typeof s === 'string') {
-    var parts = s.split(/[:\-]/);
+    var parts = s.split(s.indexOf('-') >= 0 ? '-' : ':');
     if (parts.length === 6) {
       var ok = true;
       for (var i = 0; i < 6; i++) {
-        if (!/^[0-9a-fA-F]{1,2}$/.test(parts[i])) { ok = false; break; }
-        out[i] = parseInt(parts[i], 16);
+        var o = parseDigits(parts[i], 16, 2);
+        if (o < 0) { ok = false; break; }
+        out[i] = o;
       }
       if (ok) return out;
     }
