@@ -26,6 +26,7 @@ const ENTRIES = [
   ['src/drivers/enc28j60.ts', 'micronet-enc28j60', null],
   ['src/drivers/w5500.ts', 'micronet-w5500', null],
   ['src/sockets/dgram.ts', 'micronet-dgram', null],
+  ['src/devices/index.ts', 'micronet-debug', null],
 ];
 
 /** Terser settings for engines that interpret source text: ES5 output, no unsafe rewrites. */
