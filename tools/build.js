@@ -26,6 +26,8 @@ const ENTRIES = [
   ['src/drivers/enc28j60.ts', 'micronet-enc28j60', null],
   ['src/drivers/w5500.ts', 'micronet-w5500', null],
   ['src/sockets/dgram.ts', 'micronet-dgram', null],
+  ['src/net/dhcp.ts', 'micronet-dhcp', null],
+  ['src/net/dns.ts', 'micronet-dns', null],
   ['src/devices/index.ts', 'micronet-debug', null],
 ];
 
