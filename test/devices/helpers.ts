@@ -8,7 +8,7 @@ export const TSHARK_FIELDS = [
   'arp.opcode', 'arp.src.hw_mac', 'arp.src.proto_ipv4', 'arp.dst.proto_ipv4',
   'ip.src', 'ip.dst', 'ip.proto', 'ip.ttl', 'ip.checksum.status',
   'icmp.type', 'icmp.code', 'icmp.ident', 'icmp.seq', 'icmp.checksum.status',
-  'udp.srcport', 'udp.dstport', 'udp.length', 'udp.checksum.status', 'data.data',
+  'udp.srcport', 'udp.dstport', 'udp.length', 'udp.checksum.status', 'udp.payload',
 ] as const;
 
 export type TsharkRow = Record<(typeof TSHARK_FIELDS)[number], string>;

@@ -170,14 +170,15 @@ describeTshark('pcapWriter read back by tshark', () => {
       `${MAC_A} ${MAC_C} 1 ${A} ${C} 0 7`, // echo reply
     ]);
     expect(rows[3]['arp.src.hw_mac']).toBe(MAC_B);
-    expect(Buffer.from(rows[4]['data.data'], 'hex').toString()).toBe('hello micronet');
-    expect(Buffer.from(rows[7]['data.data'], 'hex').toString()).toBe('second datagram');
+    expect(Buffer.from(rows[4]['udp.payload'], 'hex').toString()).toBe('hello micronet');
+    expect(Buffer.from(rows[7]['udp.payload'], 'hex').toString()).toBe('second datagram');
     expect(rows[9]['icmp.code']).toBe('3');
     expect(rows[13]['icmp.ident']).toBe('4660');
     for (const r of rows) {
-      if (r['ip.checksum.status']) expect(r['ip.checksum.status']).toBe('2'); // 2 = good (tshark's proto_checksum_status)
-      if (r['udp.checksum.status'] && r['ip.proto'] === '17') expect(r['udp.checksum.status']).toBe('2');
-      if (r['icmp.checksum.status']) expect(r['icmp.checksum.status']).toBe('2');
+      // Wireshark's checksum status: 0 bad, 1 good, 2 unverified, 3 not present.
+      if (r['ip.proto']) expect(r['ip.checksum.status']).toBe('1');
+      if (r['ip.proto'] === '17') expect(r['udp.checksum.status']).toBe('1');
+      if (r['ip.proto'] === '1') expect(r['icmp.checksum.status']).toBe('1');
       if (r['ip.src'] === A) expect(r['ip.ttl']).toBe('64');
     }
     // Lengths and timestamps agree with the sniffer on the hub for the frames A sent.
@@ -197,7 +198,7 @@ describeTshark('pcapWriter read back by tshark', () => {
     const rows = tsharkRows(file.path);
     expect(rows.length).toBe(pw.stats().records);
     expect(inj.stats().rx.corrupted).toBe(inj.stats().rx.passed);
-    const bad = rows.filter((r) => r['ip.checksum.status'] === '1' || r['udp.checksum.status'] === '1' || r['icmp.checksum.status'] === '1');
+    const bad = rows.filter((r) => r['ip.checksum.status'] === '0' || r['udp.checksum.status'] === '0' || r['icmp.checksum.status'] === '0');
     expect(bad.length).toBeGreaterThan(0);
   });
 });
