@@ -265,15 +265,42 @@ var NJS_QUEUE = 8;
  * Espruino's built-in `dgram` sends and receives through micronet. UDP only: TCP and HTTP sockets fail
  * with a clear message until micronet has TCP.
  * Receive: each datagram is queued (at most 8 per socket; `driver.dropped` counts the rest) as the 8-octet
- * header [address 4][port LE16][length LE16] and the payload; `recv` returns exactly one whole datagram
- * per call, whatever maxLen says, and only reads JavaScript queues. Send: takes the first framed
- * datagram of what Espruino offers and returns how much it consumed (0 = busy, try again).
+ * header [address 4][port LE16][length LE16] and the payload; `recv` returns exactly one datagram per call
+ * and only reads JavaScript queues. Espruino cuts what recv returns at maxLen (536 unless a socket was
+ * created with a larger `recvBufferSize`), so a longer datagram is truncated here first, its header
+ * saying the new length, as a BSD socket truncates (counted in `driver.truncated`): create the socket with
+ * `recvBufferSize: 1480` to receive up to 1472 octets.
+ * Multicast: Espruino's dgram `addMembership(group, ip)` only records `options.multicastGroup` and
+ * `options.multicastIp` on the options object given to `create`; the adapter joins that group (on the
+ * interface with address `multicastIp`, if given) when it sees it, at create or at the next recv.
+ * Send: takes the first framed datagram of what Espruino offers and returns how much it consumed
+ * (0 = busy, try again).
  */
 export function networkjs(stack: StackLike) {
   var socks: any[] = [];
+  /** Joins the group an Espruino dgram socket asked for through options.multicastGroup (once). */
+  function joinRequested(s: any): void {
+    var o = s.options;
+    if (o === null || !o.multicastGroup || s.group !== '') return;
+    try {
+      var iface = undefined;
+      if (o.multicastIp) {
+        var a = parseIPv4(o.multicastIp);
+        for (var i = 0; i < stack.interfaces.length; i++) if (stack.interfaces[i].address === a) iface = stack.interfaces[i];
+      }
+      stack.igmp.join(o.multicastGroup, iface);
+      s.group = String(o.multicastGroup);
+      s.groupIface = iface;
+    } catch (e) {
+      driver.lastError = 'micronet: addMembership: ' + (e as Error).message;
+      s.group = '-'; // do not retry on every recv
+    }
+  }
   var driver = {
     /** Datagrams dropped because a socket's queue was full. */
     dropped: 0,
+    /** Datagrams cut to maxLen by recv. */
+    truncated: 0,
     /** The last error message given to Espruino. */
     lastError: '',
     create: function (host: any, port: number, socketType: number, options?: any): number {
@@ -285,7 +312,7 @@ export function networkjs(stack: StackLike) {
       var id = 0;
       while (socks[id]) id++;
       var q: string[] = [];
-      var sock = { port: 0, queue: q, host: host };
+      var sock = { port: 0, queue: q, host: host, options: options || null, group: '' };
       try {
         sock.port = stack.udp.bind(host === undefined ? port || 0 : 0, function (buf: Uint8Array, off: number, len: number, info: any) {
           if (q.length >= NJS_QUEUE) { driver.dropped++; return; }
@@ -298,19 +325,29 @@ export function networkjs(stack: StackLike) {
         return -1;
       }
       socks[id] = sock;
+      joinRequested(sock);
       return id;
     },
     close: function (sckt: number): void {
       var s = socks[sckt];
       if (!s) return;
       stack.udp.unbind(s.port);
+      if (s.group !== '' && s.group !== '-') { try { stack.igmp.leave(s.group, s.groupIface); } catch (e) { /* interface gone */ } }
       socks[sckt] = undefined;
     },
     accept: function (): number { return -1; },
     recv: function (sckt: number, maxLen: number, socketType: number): any {
       var s = socks[sckt];
       if (!s) return -1;
-      return s.queue.length ? s.queue.shift() : '';
+      if (s.options !== null && s.options.multicastGroup !== undefined && s.group === '') joinRequested(s);
+      if (!s.queue.length) return '';
+      var d = s.queue.shift();
+      if (d.length > maxLen && maxLen > 8) {
+        var n = maxLen - 8;
+        d = d.substr(0, 6) + String.fromCharCode(n & 255, n >>> 8) + d.substr(8, n);
+        driver.truncated++;
+      }
+      return d;
     },
     send: function (sckt: number, data: string, socketType: number): number {
       var s = socks[sckt];

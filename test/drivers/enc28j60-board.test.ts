@@ -86,7 +86,7 @@ const haveStack = !!(core && typeof core.createStack === 'function');
     }
     for (const f of heard) {
       const eth = parseEthernet(f);
-      if (eth.type !== 0x0800) continue;
+      if (eth.type !== 0x0800 || f[23] !== 17) continue; // UDP only (the script also sends IGMP reports)
       const { ip } = parseIpFrame(f);
       const u = parseUdp(ip.payload, ip.src, ip.dst);
       expect(u.checksumOk).toBe(true);

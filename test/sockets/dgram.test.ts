@@ -143,7 +143,7 @@ function frame(ip: string, port: number, payload: string): string {
 }
 
 describe('NetworkJS adapter', () => {
-  test('UDP both ways with the 8-octet framing; one whole datagram per recv; busy and closed cases', async () => {
+  test('UDP both ways with the 8-octet framing; one datagram per recv; busy and closed cases', async () => {
     const { a, b, run } = lan();
     const drv = networkjs(b);
     const server = drv.create(undefined, 5000, 2);
@@ -157,7 +157,7 @@ describe('NetworkJS adapter', () => {
     await run();
     const r1 = drv.recv(server, 536, 2);
     expect(r1).toBe(frame('192.0.2.1', 6000, 'hello'));
-    const r2 = drv.recv(server, 536, 2); // longer than maxLen: still whole (Espruino cannot reassemble)
+    const r2 = drv.recv(server, 1480, 2); // a socket created with recvBufferSize 1480: whole
     expect(r2).toBe(frame('192.0.2.1', 6000, big));
     expect(drv.recv(server, 536, 2)).toBe('');
     // two datagrams offered at once: the first is consumed, the rest offered again
@@ -185,6 +185,35 @@ describe('NetworkJS adapter', () => {
     for (let i = 0; i < 10; i++) a.udp.send('192.0.2.2', 5001, 'q' + i, 6000);
     await run(100);
     expect(drv.dropped).toBe(2);
+  });
+
+  test('a datagram longer than maxLen is cut to maxLen with its header saying so; counted', async () => {
+    const { a, b, run } = lan();
+    const drv = networkjs(b);
+    const s = drv.create(undefined, 5002, 2);
+    a.udp.send('192.0.2.2', 5002, 'y'.repeat(600), 6000);
+    await run();
+    const r = drv.recv(s, 536, 2) as string;
+    expect(r.length).toBe(536);
+    expect(r.charCodeAt(6) | (r.charCodeAt(7) << 8)).toBe(528);
+    expect(drv.truncated).toBe(1);
+  });
+
+  test('Espruino dgram addMembership (options.multicastGroup) joins the group, at create or later', async () => {
+    const { a, b, run } = lan();
+    const drv = networkjs(b);
+    const opts: any = {};
+    const s = drv.create(undefined, 5003, 2, opts);
+    expect(b.igmp.groups()).not.toContain('239.1.2.3');
+    opts.multicastGroup = '239.1.2.3';
+    opts.multicastIp = '192.0.2.2';
+    drv.recv(s, 536, 2);
+    expect(b.igmp.groups()).toContain('239.1.2.3');
+    a.udp.send('239.1.2.3', 5003, 'group!', 6000);
+    await run();
+    expect((drv.recv(s, 536, 2) as string).substr(8)).toBe('group!');
+    drv.close(s);
+    expect(b.igmp.groups()).not.toContain('239.1.2.3');
   });
 
   test('TCP and HTTP sockets are refused with a clear message', () => {
