@@ -1,6 +1,6 @@
 /**
  * Receive-path fuzzing of the TypeScript sources (issue 7 item 2). See harness.ts for the properties and
- * gen.ts for the frames. FUZZ_RUNS sets the number of fast-check scenarios (default 250 here: a few
+ * gen.ts for the frames. FUZZ_RUNS sets the number of fast-check scenarios (default 1000 here: a few
  * seconds; `npm run fuzz -- --runs N` for long runs), FUZZ_SEED replays a seed, FUZZ_REPORT names a file
  * the totals are appended to.
  */
@@ -23,7 +23,7 @@ const DEFAULT_SCENARIO: Scenario = {
 };
 
 test('random and mutated frames: no throw, counters balance per layer, ring intact, still answers', () => {
-  const runs = runsFromEnv('FUZZ_RUNS', 250);
+  const runs = runsFromEnv('FUZZ_RUNS', 1000);
   fc.assert(fuzzProperty(target, tally), { numRuns: runs, seed: seedFromEnv(), endOnFailure: runs > 1000 });
   // The generators must reach every layer and its main outcomes, or the run above proved little.
   const c = tally.counters;
