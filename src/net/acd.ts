@@ -83,7 +83,7 @@ export interface AcdOptions {
 /**
  * Address conflict detection on one interface of a stack. `probe(address, cb)` probes and calls
  * cb(null) when the address is free or cb(err) (err.code "EADDRINUSE") on a conflict; `bind()` then
- * announces and defends it until `stop()`. Throws an Error naming the argument on misuse.
+ * announces and defends it until `stop()`; `close()` also removes its timer. Throws an Error naming the argument on misuse.
  */
 export class Acd {
   readonly stack: StackLike;
@@ -151,17 +151,23 @@ export class Acd {
     this.stop();
     this.address = a;
     this.state = ACD_BOUND;
-    this.sent = 1; // the stack's gratuitous ARP on its next poll is the first announcement
-    this.stats.announcements++;
-    this.nextMs = this.stack.state.now + ANNOUNCE_INTERVAL;
+    // The first announcement is the stack's gratuitous ARP (iface.announce, sent on its next timer run);
+    // the timer counts it once it went and sends the second ANNOUNCE_INTERVAL later.
+    this.sent = 0;
+    this.nextMs = 0;
     this.hook();
   }
 
-  /** Stops probing or defending and releases the interface's arpHook and the timer. */
+  /** Stops probing or defending and releases the interface's arpHook (the timer stays, idle). */
   stop(): void {
     this.state = ACD_IDLE;
     this.cb = null;
     if (this.iface.arpHook === this.arpHookFn) this.iface.arpHook = null;
+  }
+
+  /** Stops and removes the timer: the Acd is not used again. */
+  close(): void {
+    this.stop();
     if (this.removeTimer) { this.removeTimer(); this.removeTimer = null; }
   }
 
@@ -171,7 +177,8 @@ export class Acd {
     var self = this;
     if (!this.arpHookFn) this.arpHookFn = function (f: Uint8Array, o: number) { self.input(f, o); };
     this.iface.arpHook = this.arpHookFn;
-    this.removeTimer = this.stack.addTimer(function (now: number) { self.timer(now); });
+    // One timer for the Acd's life: adding and removing hooks while the stack runs them is avoided.
+    if (!this.removeTimer) this.removeTimer = this.stack.addTimer(function (now: number) { self.timer(now); });
   }
 
   /** ARP input (via iface.arpHook) for the packet at frame[off..off+28). */
@@ -222,8 +229,7 @@ export class Acd {
   }
 
   private timer(now: number): void {
-    if (now < this.nextMs) return;
-    if (this.state === ACD_PROBING) {
+    if (this.state === ACD_PROBING && now >= this.nextMs) {
       if (this.sent < PROBE_NUM) {
         this.send(0, this.address);
         this.stats.probes++;
@@ -231,20 +237,26 @@ export class Acd {
         this.nextMs = now + (this.sent < PROBE_NUM ? PROBE_MIN + Math.floor(this.random() * (PROBE_MAX - PROBE_MIN)) : ANNOUNCE_WAIT);
         return;
       }
-      // ANNOUNCE_WAIT passed without a conflict: the address is free. Keep the hook on (bind() follows).
+      // ANNOUNCE_WAIT passed without a conflict: the address is free (bind() follows from cb).
       var cb = this.cb;
       this.state = ACD_IDLE;
       this.cb = null;
-      if (this.removeTimer) { this.removeTimer(); this.removeTimer = null; }
       if (cb) cb(null);
       return;
     }
-    if (this.state === ACD_BOUND && this.sent < ANNOUNCE_NUM) {
+    if (this.state !== ACD_BOUND || this.sent >= ANNOUNCE_NUM) return;
+    if (this.sent === 0) {
+      if (this.iface.announce) return; // the stack has not sent its gratuitous ARP yet
+      this.sent = 1;
+      this.stats.announcements++;
+      this.nextMs = now + ANNOUNCE_INTERVAL;
+      return;
+    }
+    if (now >= this.nextMs) {
       this.send(this.address, this.address);
       this.stats.announcements++;
       this.sent++;
       this.nextMs = now + ANNOUNCE_INTERVAL;
-      if (this.sent >= ANNOUNCE_NUM && this.removeTimer) { this.removeTimer(); this.removeTimer = null; }
     }
   }
 }

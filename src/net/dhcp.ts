@@ -355,7 +355,7 @@ export class DhcpClient {
   stop(): void {
     if (this.state === STOPPED) return;
     this.state = STOPPED;
-    this.acd.stop();
+    this.acd.close();
     if (this.removeTimer) { this.removeTimer(); this.removeTimer = null; }
     if (this.iface.linkHook === this.linkFn) this.iface.linkHook = this.prevLinkHook;
     var r = registry(this.stack);
