@@ -130,7 +130,7 @@ export class Stack {
     var cfg = makeConfig(options);
     var s: StackState = {
       cfg: cfg, ring: new FrameRing(cfg.frames, cfg.frameSize), stats: newStats(), ifaces: [], now: 0,
-      ipId: 0, udpListeners: [], routes: [], timerHooks: [], udpInfo: { srcAddress: 0, srcPort: 0, dstAddress: 0, dstPort: 0, iface: null as any },
+      ipId: 0, udpListeners: {}, routes: [], timerHooks: [], udpInfo: { srcAddress: 0, srcPort: 0, dstAddress: 0, dstPort: 0, iface: null as any },
       lastIcmpErrorMs: -1e15, nextEphemeral: cfg.ephemeralFirst, routeIface: null, routeNextHop: 0,
       scratchMac: new Uint8Array(6), lastListenerError: null,
     };

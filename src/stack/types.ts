@@ -33,8 +33,9 @@ export interface StackState {
   /** Identification field of the next datagram we originate (RFC 791; RFC 6864 allows any value when
    *  we never fragment). */
   ipId: number;
-  /** Listeners by port, as a sparse array (port numbers are indices). */
-  udpListeners: UdpListener[];
+  /** Listeners by port number. A plain object, not an Array: an engine that stores arrays densely
+   *  (JerryScript) would spend about 4 octets per port number below the highest one bound. */
+  udpListeners: { [port: number]: UdpListener };
   udpInfo: UdpInfo;
   /** When the last ICMP error was sent (ms), for the rate limit; -Infinity before the first. */
   lastIcmpErrorMs: number;
