@@ -14,6 +14,9 @@
  */
 import { formatIPv4, parseIPv4, isMulticast } from '../wire/addr';
 
+/** A dotted-quad IPv4 address (anything else is a host name for the lookup function). */
+var DOTTED = /^[0-9]{1,3}(\.[0-9]{1,3}){3}$/;
+
 /** The part of a micronet Stack this module uses. */
 export interface StackLike {
   udp: {
@@ -54,9 +57,10 @@ function bytesToString(buf: Uint8Array, off: number, len: number): string {
  * bind, send, close, address, setBroadcast, setTTL, setMulticastTTL, setMulticastLoopback,
  * setMulticastInterface, addMembership, dropMembership, ref, unref).
  */
-export function Socket(this: any, stack: StackLike, type: string) {
+export function Socket(this: any, stack: StackLike, type: string, lookup?: Lookup) {
   if (type !== 'udp4') throw new Error('createSocket: type "' + type + '" is not supported (udp4 only)');
   this._stack = stack;
+  this._lookup = typeof lookup === 'function' ? lookup : null;
   this._events = {};
   this._port = 0;
   this._addr = 0;
@@ -148,7 +152,23 @@ P.send = function (msg: any, a: any, b: any, c?: any, d?: any, e?: any) {
     port = c; address = d; cb = e;
   } else { port = a; address = b; cb = c; }
   if (typeof address === 'function' || address === undefined) throw new Error('send: address is required (micronet has no default destination)');
-  var dst = parseIPv4(address, 'send: address');
+  if (this._lookup && typeof address === 'string' && !DOTTED.test(address)) {
+    // A host name: resolve it first (use(stack, {lookup}) or createSocket({type, lookup})).
+    var self = this;
+    if (!this._port) this.bind(0);
+    this._lookup(address, function (err: any, a?: string) {
+      if (self._closed) return;
+      if (err) { if (typeof cb === 'function') cb(err); else self.emit('error', err); return; }
+      self.sendTo(msg, port, parseIPv4(a as string, 'send: resolved address'), a, cb);
+    });
+    return;
+  }
+  this.sendTo(msg, port, parseIPv4(address, 'send: address'), address, cb);
+};
+
+
+/** send() to the unsigned 32-bit address `dst` (`address` is its text for messages). */
+P.sendTo = function (msg: any, port: number, dst: number, address: any, cb: any) {
   if (!this._broadcast && this.isBroadcast(dst)) {
     var err: any = new Error('send: ' + address + ' is a broadcast address; call setBroadcast(true) first');
     err.code = 'EACCES';
@@ -241,15 +261,23 @@ P.dropMembership = function (group: string, iface?: string) {
 P.ref = function () { return this; };
 P.unref = function () { return this; };
 
+/** Resolves a host name: cb(err) or cb(null, "a.b.c.d") (micronet-dns's resolver.lookup has this shape). */
+export type Lookup = (name: string, cb: (err: any, address?: string, family?: number) => void) => void;
+
 /**
- * Node's dgram module over `stack`: `use(stack).createSocket(type[, listener])` where type is "udp4" or
- * {type: "udp4"}; `listener` is added for 'message'.
+ * Node's dgram module over `stack`: `use(stack[, {lookup}]).createSocket(type[, listener])` where type is
+ * "udp4" or {type: "udp4", lookup?}; `listener` is added for 'message'. With a `lookup` function (e.g.
+ * micronet-dns's `resolver.lookup`), send() accepts host names and resolves them first; its callback (or
+ * the 'error' event) gets the lookup's error. Without one, a host name throws as a bad address.
  */
-export function use(stack: StackLike) {
+export function use(stack: StackLike, options?: { lookup?: Lookup }) {
   if (!stack || !stack.udp) throw new Error('use: a micronet stack is required');
+  var lookup = options && options.lookup;
+  if (lookup !== undefined && typeof lookup !== 'function') throw new Error('use: options.lookup must be a function (name, cb)');
   return {
     createSocket: function (type: any, listener?: Function) {
-      var s = new (Socket as any)(stack, typeof type === 'object' && type ? type.type : type);
+      var own = typeof type === 'object' && type && typeof type.lookup === 'function' ? type.lookup : lookup;
+      var s = new (Socket as any)(stack, typeof type === 'object' && type ? type.type : type, own);
       if (typeof listener === 'function') s.on('message', listener);
       return s;
     },
@@ -276,8 +304,10 @@ var NJS_QUEUE = 8;
  * Send: takes the first framed datagram of what Espruino offers and returns how much it consumed
  * (0 = busy, try again).
  */
-export function networkjs(stack: StackLike) {
+export function networkjs(stack: StackLike, options?: { lookup?: Lookup }) {
   var socks: any[] = [];
+  var lookup = options && options.lookup;
+  if (lookup !== undefined && typeof lookup !== 'function') throw new Error('networkjs: options.lookup must be a function (name, cb)');
   /** Joins the group an Espruino dgram socket asked for through options.multicastGroup (once). */
   function joinRequested(s: any): void {
     var o = s.options;
@@ -303,6 +333,15 @@ export function networkjs(stack: StackLike) {
     truncated: 0,
     /** The last error message given to Espruino. */
     lastError: '',
+    /**
+     * Resolves a host name with the lookup function given to networkjs (cb(err) or cb(null, address)):
+     * Espruino does not hand UDP host names to a JS network (its header says 255.255.255.255), so a
+     * board script resolves first and sends to the address.
+     */
+    lookup: function (name: string, cb: (err: any, address?: string) => void): void {
+      if (!lookup) { var e: any = new Error('micronet: no lookup function: networkjs(stack, {lookup: resolver.lookup})'); e.code = 'ENOSERVERS'; cb(e); return; }
+      lookup(name, cb);
+    },
     create: function (host: any, port: number, socketType: number, options?: any): number {
       if ((socketType & 3) !== 2) {
         driver.lastError = 'micronet: only UDP sockets are supported; TCP and HTTP need TCP, which micronet does not have yet';
@@ -312,7 +351,14 @@ export function networkjs(stack: StackLike) {
       var id = 0;
       while (socks[id]) id++;
       var q: string[] = [];
-      var sock = { port: 0, queue: q, host: host, options: options || null, group: '' };
+      var sock: any = { port: 0, queue: q, host: host, options: options || null, group: '', dst: -1, lookupError: '' };
+      if (typeof host === 'string' && !DOTTED.test(host) && lookup) {
+        // A client socket created with a host name: datagrams whose header says 255.255.255.255 (what
+        // Espruino writes for a name) go to the resolved address; until then send() answers busy.
+        lookup(host, function (err: any, a?: string) {
+          if (err) sock.lookupError = 'micronet: ' + (err.message || String(err)); else sock.dst = parseIPv4(a as string);
+        });
+      }
       try {
         sock.port = stack.udp.bind(host === undefined ? port || 0 : 0, function (buf: Uint8Array, off: number, len: number, info: any) {
           if (q.length >= NJS_QUEUE) { driver.dropped++; return; }
@@ -357,6 +403,11 @@ export function networkjs(stack: StackLike) {
       if (data.length < 8 + len) return 0; // the rest is still coming
       if (stack.state.ring.free === 0) return 0; // busy: Espruino offers it again
       var addr = ((data.charCodeAt(0) << 24) | (data.charCodeAt(1) << 16) | (data.charCodeAt(2) << 8) | data.charCodeAt(3)) >>> 0;
+      if (addr === 0xffffffff && s.host !== undefined && typeof s.host === 'string' && !DOTTED.test(s.host) && lookup) {
+        if (s.lookupError) { driver.lastError = s.lookupError; return -1; }
+        if (s.dst < 0) return 0; // still resolving: Espruino offers it again
+        addr = s.dst;
+      }
       var port = data.charCodeAt(4) | (data.charCodeAt(5) << 8);
       try {
         stack.udp.send(addr, port, data.substr(8, len), s.port);
@@ -375,11 +426,11 @@ export function networkjs(stack: StackLike) {
  * `require("NetworkJS").create(networkjs(stack))`. Returns the driver.
  * @throws Error where there is no NetworkJS module (not Espruino, not the bench board).
  */
-export function register(stack: StackLike) {
+export function register(stack: StackLike, options?: { lookup?: Lookup }) {
   var njs: any;
   try { njs = require('NetworkJS'); } catch (e) { njs = null; }
   if (!njs || !njs.create) throw new Error('register: require("NetworkJS") is not available (Espruino or the bench board only)');
-  var d = networkjs(stack);
+  var d = networkjs(stack, options);
   njs.create(d);
   return d;
 }
