@@ -351,7 +351,7 @@ async function runSoak(options) {
     const micronetTxLoss = mn.sendRefused + sd.arp.queueFull + sd.arp.timeouts + sd.arp.evictedFrames + sd.ip.noFrame + sd.eth.txFail +
       (o.chip === 'w5500' ? cs.driver.sendTimeouts + cs.driver.txLinkDown : cs.driver.txAborts + cs.driver.txTimeouts + cs.driver.txLinkDown);
     const linuxRxErrors = (ipsnmp['Ip.InHdrErrors'] || 0) + (ipsnmp['Ip.InAddrErrors'] || 0) + (ipsnmp['Ip.InUnknownProtos'] || 0) +
-      (ipsnmp['Ip.InDiscards'] || 0) + (ipsnmp['Udp.InCsumErrors'] || 0) + (ipsnmp['Udp.InErrors'] || 0);
+      (ipsnmp['Ip.InDiscards'] || 0) + (ipsnmp['Udp.InErrors'] || 0); // Udp.InErrors includes InCsumErrors
     const linuxSilent = txWhere.dstMac + txWhere.etherType; // frames Linux discards without a counter
     const problems = [];
     if (up.bad) problems.push(up.bad + ' datagrams reached micronet damaged');
