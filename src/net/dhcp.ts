@@ -238,6 +238,16 @@ function classfulMask(a: number): number {
   return top < 128 ? 0xff000000 : top < 192 ? 0xffff0000 : 0xffffff00;
 }
 
+/** A host name label (RFC 1123 §2.1): 1..63 letters, digits and hyphens, not starting or ending with one. */
+function validHostName(h: any): boolean {
+  if (typeof h !== 'string' || h.length < 1 || h.length > 63 || h.charAt(0) === '-' || h.charAt(h.length - 1) === '-') return false;
+  for (var i = 0; i < h.length; i++) {
+    var c = h.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45)) return false;
+  }
+  return true;
+}
+
 function validHostAddress(a: number): boolean {
   return a !== 0 && a !== 0xffffffff && !isMulticast(a) && (a >>> 24) !== 127;
 }
@@ -288,7 +298,7 @@ export class DhcpClient {
     var o = options || {};
     this.o = o;
     this.random = o.random || stack.config.random;
-    if (o.hostName !== undefined && !/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(o.hostName))
+    if (o.hostName !== undefined && !validHostName(o.hostName))
       throw new Error('dhcp: options.hostName must be 1..63 letters, digits and inner hyphens');
     this.hostName = o.hostName || '';
     var id: any = o.clientId;
