@@ -23,7 +23,6 @@
 import { ARP_SHA, ARP_SPA, ARP_TPA, ARP_OPER, ARP_REQUEST } from '../wire/arp';
 import { get32, macEqual } from '../wire/bytes';
 import { parseIPv4, formatIPv4 } from '../wire/addr';
-import { arpRequest } from '../stack/arp';
 
 export var PROBE_WAIT = 1000;
 export var PROBE_NUM = 3;
@@ -55,6 +54,7 @@ export interface StackLike {
   configure(iface: any, opts: { address: string | number; netmask: string | number; gateway?: string | number }): any;
   addTimer(fn: (nowMs: number) => void): () => void;
   ifaceArg(iface: any, dst: number, what: string): any;
+  arp: { request(iface: any, sender: string | number, target: string | number): void };
 }
 
 /** Counters of one ACD (what it sent and every ARP packet it acted on). */
@@ -225,7 +225,7 @@ export class Acd {
   }
 
   private send(sender: number, target: number): void {
-    arpRequest(this.stack.state, this.iface, sender, target);
+    this.stack.arp.request(this.iface, sender, target);
   }
 
   private timer(now: number): void {

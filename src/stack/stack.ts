@@ -1,5 +1,15 @@
 /**
  * The stack: interfaces, the frame ring, poll(), and the public API objects (udp, arp, stats).
+ *
+ * Per-frame code and Espruino (measured on the 2v29 Linux build with the minified bundle; counts are
+ * interpreter instructions, about 4000 to a microsecond on an x86 host):
+ * - Espruino interprets the source text: every token on the path costs about 2,500 instructions, and
+ *   text it only skips (an untaken branch, a long error message) still has to be lexed. A call costs
+ *   about 12,000 plus 8,000 per argument; a property lookup walks the object's keys in order.
+ * - Calls marked `/*@__NOINLINE__*\/` are to functions used once: terser would otherwise paste the
+ *   function into its caller as a function expression, and Espruino creates that function again (a
+ *   copy of its text) on every call, about 165,000 instructions each.
+ * - `x == null` with a typed array converts the array to a string first (a join of every octet).
  */
 import { Device } from '../drivers/device';
 import { Config, makeConfig } from './config';
@@ -29,7 +39,7 @@ function ethInput(s: StackState, iface: Iface, frame: Uint8Array, len: number): 
   if ((frame[0] & 1) === 0 && !macEqual(frame, 0, iface.mac, 0)) { st.notForUs++; return false; }
   var type = (frame[12] << 8) | frame[13];
   if (type === ETHERTYPE_IPV4) return ipInput(s, iface, frame, len - ETH_HEADER_LEN);
-  if (type === ETHERTYPE_ARP) { arpInput(s, iface, frame, len - ETH_HEADER_LEN); return false; }
+  if (type === ETHERTYPE_ARP) { /*@__NOINLINE__*/ arpInput(s, iface, frame, len - ETH_HEADER_LEN); return false; }
   st.unknownType++;
   return false;
 }
@@ -92,7 +102,18 @@ export class Stack {
   readonly config: Config;
   readonly interfaces: Iface[];
   readonly udp: Udp;
-  readonly arp: { add(address: string | number, mac: string | Uint8Array, iface?: Iface): void; lookup(address: string | number): string | null };
+  readonly arp: {
+    /** Adds a static entry (never aged, never overwritten by the network). @throws Error on bad input. */
+    add(address: string | number, mac: string | Uint8Array, iface?: Iface): void;
+    /** The cached MAC of a neighbour as text, or null. */
+    lookup(address: string | number): string | null;
+    /**
+     * Broadcasts an ARP request for `target` from `sender` (0 = a probe, RFC 5227 §2.1.1; sender = target
+     * = our address: an announcement, §2.3) on `iface` (an interface or its name). Address conflict
+     * detection uses it. @throws Error on a bad address or interface.
+     */
+    request(iface: Iface | string, sender: string | number, target: string | number): void;
+  };
   /** The route table: connected and default routes per interface, plus loaded ones. */
   readonly routes: {
     /**
@@ -217,6 +238,10 @@ export class Stack {
         for (var i = 0; target === null && i < s.ifaces.length; i++) if (s.ifaces[i].onLink(a)) target = s.ifaces[i];
         if (target === null) throw new Error('arp.add: ' + address + ' is on no interface\'s subnet');
         arpAddStatic(s, target, a, m);
+      },
+      request: function (iface: Iface | string, sender: string | number, target: string | number): void {
+        var f = self.ifaceArg(iface, 0, 'arp.request');
+        arpRequest(s, f, parseIPv4(sender, 'arp.request: sender'), parseIPv4(target, 'arp.request: target'));
       },
       lookup: function (address: string | number): string | null {
         var a = parseIPv4(address, 'arp.lookup: address');
@@ -365,8 +390,10 @@ export class Stack {
       if (iface.arpEnabled) arpTimer(s, iface, now);
       if (iface.memberships.length > 0) igmpTimer(s, iface, now);
     }
-    var hooks = s.timerHooks;
-    for (var h = 0; h < hooks.length; h++) hooks[h](now);
+    if (s.timerHooks.length > 0) {
+      var hooks = s.timerHooks.slice(); // a hook may remove itself (or another) while they run
+      for (var h = 0; h < hooks.length; h++) hooks[h](now);
+    }
   }
 
   /**
