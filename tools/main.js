@@ -20,6 +20,10 @@
  * and the counters of micronet, the driver, the simulated chip (SPI transactions included) and the tap.
  * The namespace is removed at the end (also on Ctrl-C or an error).
  *
+ * --dhcp: micronet starts unconfigured and takes its address from dnsmasq (started in the namespace,
+ * range 192.0.2.100-110, 2-minute leases) after RFC 5227 probes, then runs the same checks and a DNS
+ * lookup of linux.example through the leased DNS server. Needs dnsmasq (Debian: dnsmasq-base).
+ *
  * Needs Linux, root, iproute2 (`ip`), socat, iputils-ping and /dev/net/tun; without them it says what
  * to install and exits with status 2 (also the status of a bad command line). Exit status 1 means a
  * check failed, 0 that every check passed.
@@ -36,21 +40,25 @@ const { execFileSync } = require('child_process');
 
 const root = path.join(__dirname, '..');
 const LINUX = '192.0.2.1';
-const MICRONET = '192.0.2.2';
+const STATIC_ADDRESS = '192.0.2.2';
 const BROADCAST = '192.0.2.255';
 const NETMASK = '255.255.255.0';
 const MICRONET_MAC = Uint8Array.of(0x02, 0x00, 0x00, 0x00, 0x00, 0x02); // locally administered
 const ECHO_PORT = 7;
 const WAIT_MS = 3000; // bound on every wait for a reply
 const CHIPS = ['enc28j60', 'w5500', 'none'];
-const USAGE = 'usage: node tools/main.js [--chip enc28j60|w5500|none] [--espruino-e]';
+const USAGE = 'usage: node tools/main.js [--chip enc28j60|w5500|none] [--espruino-e] [--dhcp]';
+/** --dhcp: what dnsmasq (in the namespace) leases and serves. */
+const DHCP_RANGE = '192.0.2.100,192.0.2.110,255.255.255.0,2m';
+const DNS_NAME = 'linux.example';
 
 /** The command line: { chip, withE }; a bad one exits with status 2 and the usage line. */
 function parseArgs(argv) {
-  const out = { chip: 'enc28j60', withE: false };
+  const out = { chip: 'enc28j60', withE: false, dhcp: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--espruino-e') out.withE = true;
+    else if (a === '--dhcp') out.dhcp = true;
     else if (a === '--chip' || a.startsWith('--chip=')) {
       const v = a === '--chip' ? argv[++i] : a.slice('--chip='.length);
       if (CHIPS.indexOf(v) < 0) die(2, '--chip must be one of ' + CHIPS.join(', ') + ' (got ' + JSON.stringify(v) + ')\n' + USAGE);
@@ -235,10 +243,18 @@ function formatStats(stats) {
   return lines.join('\n');
 }
 
+/** Resolves when cond() is true, or after timeoutMs (the caller checks cond again). */
+function waitFor(cond, timeoutMs) {
+  return new Promise((resolve) => {
+    const end = Date.now() + timeoutMs;
+    const t = setInterval(() => { if (cond() || Date.now() > end) { clearInterval(t); resolve(); } }, 10);
+  });
+}
+
 async function main() {
-  const { chip, withE } = parseArgs(process.argv.slice(2));
+  const { chip, withE, dhcp } = parseArgs(process.argv.slice(2));
   const host = compileHost();
-  const req = host.netns.checkHostRequirements(['ping']);
+  const req = host.netns.checkHostRequirements(dhcp ? ['ping', 'dnsmasq'] : ['ping']);
   if (!req.ok) die(2, req.reason);
   host.netns.installCleanupHandlers();
   host.netns.sweepStaleNamespaces('micronet');
@@ -253,11 +269,14 @@ async function main() {
   };
   let timer = null;
   let peer = null;
+  let dnsmasq = null;
+  let MICRONET = STATIC_ADDRESS;
   try {
     const link = makePath(chip, host, box, bridge);
     const device = link.device;
     const stack = micronet.createStack();
-    stack.addInterface(device, { address: MICRONET, netmask: NETMASK, name: 'tap0' });
+    stack.addInterface(device, dhcp ? { address: '0.0.0.0', netmask: '0.0.0.0', name: 'tap0' } :
+      { address: MICRONET, netmask: NETMASK, name: 'tap0' });
     let echoed = 0;
     stack.udp.bind(ECHO_PORT, (buf, off, len, info) => {
       // RFC 862: send back the data received. The view is only valid during this call; send copies it.
@@ -275,7 +294,29 @@ async function main() {
     };
     timer = setInterval(pollNow, 1);
 
-    console.log('micronet main job');
+    let dnsClient = null;
+    if (dhcp) {
+      // dnsmasq serves DHCP and DNS on the tap only, from a temporary directory; killed at the end.
+      const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'micronet-dnsmasq-'));
+      dnsmasq = ns.spawn('dnsmasq', ['--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts',
+        '--user=root', '--interface=' + bridge.ifname, '--except-interface=lo', '--bind-interfaces',
+        '--pid-file=' + path.join(dir, 'pid'), '--dhcp-leasefile=' + path.join(dir, 'leases'),
+        '--dhcp-range=' + DHCP_RANGE, '--dhcp-authoritative', '--host-record=' + DNS_NAME + ',' + LINUX],
+        { stdio: ['ignore', 'ignore', 'ignore'] });
+      await waitFor(() => fs.existsSync(path.join(dir, 'pid')), 5000);
+      await new Promise((r) => setTimeout(r, 200));
+      dnsClient = loadBundle(host, box, 'micronet-dns.js', 'create').create(stack, {});
+      let lease = null;
+      loadBundle(host, box, 'micronet-dhcp.js', 'start').start(stack, 'tap0', {
+        hostName: 'micronet', resolver: dnsClient, onBound: (l) => { lease = l; },
+      });
+      await waitFor(() => lease !== null, 20000);
+      if (!lease) throw new Error('no DHCP lease within 20 s (dnsmasq in ' + ns.name + ', range ' + DHCP_RANGE + ')');
+      MICRONET = lease.address;
+      console.log('micronet main job (address from DHCP)');
+      console.log('  dhcp     leased ' + lease.address + ' from ' + lease.server + ' for ' + lease.leaseTime + ' s' +
+        ' (after RFC 5227 probes), DNS ' + lease.dns.join(','));
+    } else console.log('micronet main job');
     console.log('  bundle   dist/micronet.js' + (chip === 'none' ? '' : ' and dist/micronet-' + chip + '.js') +
       ' in an ES5 sandbox (' + removed.length + ' non-ES5 built-ins removed' + (withE ? ', stand-in E' : '') + ')');
     console.log('  device   ' + link.describe);
@@ -333,6 +374,14 @@ async function main() {
     const macText = micronet.formatMac(MICRONET_MAC);
     check(!!neigh && neigh.lladdr === macText, neigh ? neigh.line : 'no entry');
 
+    if (dnsClient) {
+      console.log('\nDNS lookup through the leased server');
+      let answer = null;
+      dnsClient.lookup(DNS_NAME, (err, address) => { answer = err ? 'error ' + (err.code || err.message) : address; });
+      await waitFor(() => answer !== null, WAIT_MS * 3);
+      check(answer === LINUX, DNS_NAME + ' -> ' + (answer === null ? 'no answer' : answer));
+    }
+
     pollNow();
     const st = stack.stats();
     console.log('\nmicronet counters (stack.stats()' + (chip === 'none' ? '' : ', driver stats, simulated chip') + ')');
@@ -343,6 +392,7 @@ async function main() {
   } finally {
     if (timer) clearInterval(timer);
     if (peer) peer.stop();
+    if (dnsmasq && dnsmasq.exitCode === null) dnsmasq.kill('SIGTERM');
     bridge.close();
   }
   const gone = !execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(ns.name);
