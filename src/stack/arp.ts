@@ -139,7 +139,7 @@ export function arpInput(s: StackState, iface: Iface, frame: Uint8Array, len: nu
   st.rx++;
   if (!iface.arpEnabled) { st.disabled++; return; }
   var o = ETH_HEADER_LEN;
-  if (!arpValid(frame, o, len)) { st.invalid++; return; }
+  if (!(/*@__NOINLINE__*/ arpValid(frame, o, len))) { st.invalid++; return; }
   if (iface.arpHook !== null) iface.arpHook(frame, o);
   var oper = (frame[o + ARP_OPER] << 8) | frame[o + ARP_OPER + 1];
   if (oper !== ARP_REQUEST && oper !== ARP_REPLY) { st.badOperation++; return; }

@@ -54,7 +54,7 @@ export function icmpSendError(s: StackState, iface: Iface, frame: Uint8Array, hl
   var src = get32(frame, ETH_HEADER_LEN + IP_SRC);
   // RFC 1122 §3.2.2: not about "a datagram sent as a link-layer broadcast" (group bit of the MAC).
   if (kind !== DST_UNICAST || (frame[0] & 1) !== 0 || !isUnicastSource(iface, src) ||
-    (frame[ETH_HEADER_LEN + IP_PROTO] === IPPROTO_ICMP && (total - hl < 1 || !icmpIsQuery(frame[ETH_HEADER_LEN + hl])))) {
+    (frame[ETH_HEADER_LEN + IP_PROTO] === IPPROTO_ICMP && (total - hl < 1 || !(/*@__NOINLINE__*/ icmpIsQuery(frame[ETH_HEADER_LEN + hl]))))) {
     st.errorsSuppressed++;
     return;
   }

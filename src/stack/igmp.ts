@@ -79,9 +79,9 @@ function igmpSend(s: StackState, iface: Iface, type: number, group: number, dst:
   var f = s.ring.take();
   if (f === null) { s.stats.ip.noFrame++; return; }
   var o = ETH_HEADER_LEN + IP_HEADER_LEN_RA;
-  igmpEmit(f, o, type, 0, group);
+  /*@__NOINLINE__*/ igmpEmit(f, o, type, 0, group);
   s.ipId = (s.ipId + 1) & 0xffff;
-  ipv4EmitRouterAlert(f, ETH_HEADER_LEN, IP_HEADER_LEN_RA + IGMP_LEN, s.ipId, 1, IPPROTO_IGMP, iface.address, dst);
+  /*@__NOINLINE__*/ ipv4EmitRouterAlert(f, ETH_HEADER_LEN, IP_HEADER_LEN_RA + IGMP_LEN, s.ipId, 1, IPPROTO_IGMP, iface.address, dst);
   multicastMac(dst, s.scratchMac, 0);
   ethEmit(f, 0, s.scratchMac, 0, iface.mac, ETHERTYPE_IPV4);
   s.stats.ip.tx++;
@@ -160,7 +160,7 @@ export function igmpInput(s: StackState, iface: Iface, frame: Uint8Array, hl: nu
   if (type === IGMP_QUERY) {
     var code = frame[o + IGMP_MAX_RESP];
     var tenths: number;
-    if (len >= IGMP_V3_QUERY_MIN_LEN) { st.queriesV3++; tenths = igmpMaxRespTenths(code, true); }
+    if (len >= IGMP_V3_QUERY_MIN_LEN) { st.queriesV3++; tenths = /*@__NOINLINE__*/ igmpMaxRespTenths(code, true); }
     else if (code === 0) {
       // RFC 2236 §4: a query with Max Resp Time 0 comes from an IGMPv1 router.
       st.queriesV1++;

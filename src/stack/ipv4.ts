@@ -61,9 +61,9 @@ export function ipInput(s: StackState, iface: Iface, frame: Uint8Array, len: num
   var frag = get16(frame, o + IP_FRAG);
   if ((frag & IP_MF) !== 0 || (frag & IP_OFFMASK) !== 0) { st.fragments++; return false; }
   var proto = frame[o + IP_PROTO];
-  if (proto === IPPROTO_UDP) { st.delivered++; return udpInput(s, iface, frame, hl, total, kind); }
-  if (proto === IPPROTO_ICMP) { st.delivered++; return icmpInput(s, iface, frame, hl, total, kind); }
-  if (proto === IPPROTO_IGMP) { st.delivered++; return igmpInput(s, iface, frame, hl, total, kind); }
+  if (proto === IPPROTO_UDP) { st.delivered++; return /*@__NOINLINE__*/ udpInput(s, iface, frame, hl, total, kind); }
+  if (proto === IPPROTO_ICMP) { st.delivered++; return /*@__NOINLINE__*/ icmpInput(s, iface, frame, hl, total, kind); }
+  if (proto === IPPROTO_IGMP) { st.delivered++; return /*@__NOINLINE__*/ igmpInput(s, iface, frame, hl, total, kind); }
   st.unknownProtocol++;
   // RFC 1122 §3.2.2.1: a host SHOULD generate protocol unreachable.
   icmpSendError(s, iface, frame, hl, total, kind, ICMP_DEST_UNREACH, ICMP_PROTO_UNREACH);
@@ -94,7 +94,7 @@ export function route(s: StackState, dst: number, via: Iface | null): boolean {
     return true;
   }
   if (dst !== IP_BROADCAST) {
-    var r = routeLookup(s.routes, dst);
+    var r = /*@__NOINLINE__*/ routeLookup(s.routes, dst);
     if (r !== null) {
       s.routeIface = r.iface;
       // a group goes to its own MAC on the link, never through a gateway (RFC 1112 §6.4)
@@ -130,7 +130,7 @@ export function ipOutput(s: StackState, frame: Uint8Array, payloadLen: number, p
     ethEmit(frame, 0, s.scratchMac, 0, iface.mac, ETHERTYPE_IPV4);
   } else {
     ethEmit(frame, 0, BROADCAST_MAC, 0, iface.mac, ETHERTYPE_IPV4); // destination filled by arpOutput
-    return arpOutput(s, iface, frame, len, nh);
+    return /*@__NOINLINE__*/ arpOutput(s, iface, frame, len, nh);
   }
   return ifaceSend(s, iface, frame, len) ? OUT_SENT : OUT_DROPPED;
 }

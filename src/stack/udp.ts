@@ -111,7 +111,7 @@ export function udpSend(s: StackState, dst: string | number, dstPort: number, da
   else if (data.subarray) f.set(len === data.length ? data : data.subarray(0, len), o);
   else f.set(data.length === len ? data : data.slice(0, len), o);
   var srcAddr = iface.address;
-  udpEmit(f, ETH_HEADER_LEN + IP_HEADER_LEN, UDP_HEADER_LEN + len, srcPort, dstPort, srcAddr, d,
+  /*@__NOINLINE__*/ udpEmit(f, ETH_HEADER_LEN + IP_HEADER_LEN, UDP_HEADER_LEN + len, srcPort, dstPort, srcAddr, d,
     !s.cfg.udpChecksum || (iface.device as any).txChecksumOffload);
   s.stats.udp.tx++;
   var group = isMulticast(d);
