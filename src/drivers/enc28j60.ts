@@ -10,6 +10,14 @@
  * SPI: every register command or buffer transfer is one `send`/`write` call (one CS-low frame).
  * Buffer memory layout: receive ring 0x0000–0x19FF (6656 octets), transmit buffer 0x1A00–0x1FFF.
  * Every wait is bounded by a poll count and every error path has a counter in `stats()`.
+ *
+ * Chip reset recovery: a reset (brown-out, a glitch on RESET, an SRC) returns every control register
+ * to its reset value (DS §11; CHIPS.md §1.2: ECON1 resets to 0), so the chip stops receiving and would
+ * send frames without padding or FCS. The driver reads ECON1 back in `linkUp` (the stack calls it every
+ * Config.linkCheckMs), after a transmission that timed out or aborted, and on a receive-ring error; if
+ * ECON1 no longer holds RXEN and the bank last selected, it runs the init sequence again (MAC, filters
+ * with the current multicast setting, buffers, interrupts, RX enable), counts it in `reinits` and calls
+ * `onReset`. Frames the chip held are lost.
  */
 import { Device, SpiBus, Pin } from './device';
 import * as R from './enc28j60-regs';
@@ -42,8 +50,12 @@ export interface Enc28j60Options {
   /** PHLCON value (LED configuration, DS Register 2-2). Default 0x3476: LEDA link, LEDB activity. */
   phlcon?: number;
   /** Called with the new state when the link goes up or down (seen by `checkLink`, which `receive`
-   *  runs when EIR.LINKIF is set). */
+   *  runs when EIR.LINKIF is set, and by a re-initialisation). */
   onLink?: (up: boolean) => void;
+  /** Called after the driver found the chip's configuration gone (ECON1 read back without RXEN, see
+   *  the file comment) and ran the init sequence again: `ok` is false when that failed (no chip
+   *  answers, PHY silent); the driver then reports the link down and tries again at the next `linkUp`. */
+  onReset?: (ok: boolean) => void;
 }
 
 /** Counters for every path of the driver. All plain numbers, never reset by the driver. */
@@ -65,6 +77,8 @@ export interface Enc28j60Stats {
   /** `send` refused because the link is down. */ txLinkDown: number;
   /** MII operation still busy after miiPolls polls. */ miiTimeouts: number;
   /** Link state changes reported. */ linkChanges: number;
+  /** Init sequences run again after ECON1 read back without RXEN (a chip reset). */ reinits: number;
+  /** Of those, the ones that failed (EREVID 0x00/0xFF or the PHY silent). */ reinitFailures: number;
 }
 
 /** The driver object returned by `connect`: a Device plus chip-specific calls. */
@@ -73,6 +87,10 @@ export interface Enc28j60 extends Device {
   readonly int: Pin;
   /** Silicon revision read from EREVID at init (0x06 = Rev B7). */
   readonly revision: number;
+  /** Link state as last seen (no PHY read). Also reads ECON1 back once (two octets on SPI; twice if the
+   *  first read looks wrong) and re-initialises the chip when its configuration is gone; returns false
+   *  while the chip does not answer. */
+  linkUp(): boolean;
   /** Reads PHSTAT2.LSTAT (and PHIR, clearing the link interrupt); calls onLink on a change. */
   checkLink(): boolean;
   /** Waits (bounded) for the transmission in progress. True if it ended well or none was pending. */
@@ -157,8 +175,13 @@ export class Enc28j60Driver implements Enc28j60 {
   private buf = new Uint8Array(R.MAX_FRAMELEN + 2);
   /** RBM of the 6-octet packet header (opcode + 6 clocks), allocated once. */
   private rbm6 = new Uint8Array([R.OP_RBM, 0, 0, 0, 0, 0, 0]);
-  /** EHT0–7 being built by setMulticast. */
+  /** SRC command, allocated once. */
+  private src = new Uint8Array([R.OP_SRC]);
+  /** EHT0–7 and ERXFCON as the multicast setting wants them (kept for a re-initialisation). */
   private eht = new Uint8Array(8);
+  private fcon = R.ERXFCON_UCEN | R.ERXFCON_CRCEN | R.ERXFCON_BCEN;
+  /** The init sequence completed and no reset has been seen since. */
+  private ready = false;
   /** Address of the next packet in the receive ring (next-packet pointer). */
   private next = R.RX_START;
   /** ERDPT as the driver last left it (-1: unknown). */
@@ -171,7 +194,7 @@ export class Enc28j60Driver implements Enc28j60 {
   private counters: Enc28j60Stats = {
     rxFrames: 0, rxBytes: 0, rxCrcErrors: 0, rxLengthErrors: 0, rxNotOk: 0, rxTooLong: 0, rxRingErrors: 0,
     rxResets: 0, rxOverflows: 0, rxBurstLimits: 0, txFrames: 0, txBytes: 0, txAborts: 0, txLateCollisions: 0,
-    txRetries: 0, txTimeouts: 0, txLinkDown: 0, miiTimeouts: 0, linkChanges: 0,
+    txRetries: 0, txTimeouts: 0, txLinkDown: 0, miiTimeouts: 0, linkChanges: 0, reinits: 0, reinitFailures: 0,
   };
 
   constructor(spi: SpiBus, cs: Pin, options?: Enc28j60Options) {
@@ -297,12 +320,17 @@ export class Enc28j60Driver implements Enc28j60 {
 
   /** Resets and configures the chip. Throws when no chip answers or the PHY does not respond. */
   init(): void {
+    var err = this.setup();
+    this.ready = err === '';
+    if (err) throw new Error(err);
+  }
+
+  /** The init sequence (CHIPS.md §1.4). Returns '' when done, else the reason it stopped. */
+  private setup(): string {
     var o = this.opts;
     if (o.reset) { o.reset.reset(); this.delay(1); o.reset.set(); }
     // 1. SRC, then wait at least 1 ms (errata: CLKRDY is unreliable after a soft reset).
-    var src = new Uint8Array(1);
-    src[0] = R.OP_SRC;
-    this.spi.write(src, this.cs);
+    this.spi.write(this.src, this.cs);
     this.bank = 0; // SRC clears ECON1
     this.delay(1);
     // 2. ECON1 = 0; ECON2 = AUTOINC | VRPS.
@@ -322,12 +350,17 @@ export class Enc28j60Driver implements Enc28j60 {
     // 4. Revision check: 0x00 or 0xFF means nothing drives MISO.
     var rev = this.readReg(R.EREVID);
     if (rev === 0x00 || rev === 0xff) {
-      throw new Error('ENC28J60: no chip answers on SPI (EREVID = 0x' + (rev < 16 ? '0' : '') + rev.toString(16) +
-        '); check wiring, the cs pin, power and SPI mode 0');
+      this.link = false;
+      return 'ENC28J60: no chip answers on SPI (EREVID = 0x' + (rev < 16 ? '0' : '') + rev.toString(16) +
+        '); check wiring, the cs pin, power and SPI mode 0';
     }
     this.revision = rev;
-    // 5. Receive filters: unicast to our MAC, broadcast, CRC check (multicast comes with setMulticast).
-    this.writeReg(R.ERXFCON, R.ERXFCON_UCEN | R.ERXFCON_CRCEN | R.ERXFCON_BCEN);
+    // 5. Receive filters: unicast to our MAC, broadcast, CRC check, and the multicast setting of
+    //    setMulticast (the hash table only when it is in use: EHT0–7 reset to 0, CHIPS.md §1.2).
+    if (this.fcon & R.ERXFCON_HTEN) {
+      for (var j = 0; j < 8; j++) this.writeReg(R.EHT0 + j, this.eht[j]);
+    }
+    this.writeReg(R.ERXFCON, this.fcon);
     // 6. MAC: receive enable, pause frames both ways.
     this.writeReg(R.MACON1, R.MACON1_MARXEN | R.MACON1_TXPAUS | R.MACON1_RXPAUS);
     // 7. Duplex: padding to 60 + CRC, length check; inter-packet gaps from DS §6.5.
@@ -357,17 +390,57 @@ export class Enc28j60Driver implements Enc28j60 {
     ok = this.writePhy(R.PHCON2, this.full ? 0 : R.PHCON2_HDLDIS) && ok;
     // 10. Link interrupt on; clear EIR; enable interrupts; start receiving.
     ok = this.writePhy(R.PHIE, R.PHIE_PGEIE | R.PHIE_PLNKIE) && ok;
-    if (!ok) throw new Error('ENC28J60: PHY (MII) does not answer: MISTAT.BUSY stays set');
+    if (!ok) {
+      this.link = false;
+      return 'ENC28J60: PHY (MII) does not answer: MISTAT.BUSY stays set';
+    }
     this.bitClear(R.EIR, R.EIR_DMAIF | R.EIR_TXIF | R.EIR_TXERIF | R.EIR_RXERIF);
     this.writeReg(R.EIE, R.EIE_INTIE | R.EIE_PKTIE | R.EIE_LINKIE | R.EIE_TXIE | R.EIE_TXERIE | R.EIE_RXERIE);
     this.bitSet(R.ECON1, R.ECON1_RXEN);
     var st = this.readPhy(R.PHSTAT2);
     this.link = st >= 0 && (st & R.PHSTAT2_LSTAT) !== 0;
+    return '';
+  }
+
+  // ---------------------------------------------------------------- reset detection (DS §11)
+
+  /** One RCR of ECON1 (a common register: no bank switch). True when it does not read RXEN | BSEL as
+   *  the driver left it. TXRTS is ignored (set while a transmission is in progress); TXRST, RXRST,
+   *  DMAST and CSUMEN are only ever set inside a driver call. A reset clears ECON1 (CHIPS.md §1.2). */
+  private econ1Wrong(): boolean {
+    var c = this.c2;
+    c[0] = R.OP_RCR | R.ECON1;
+    c[1] = 0;
+    var v = this.spi.send(c, this.cs)[1] & ~R.ECON1_TXRTS;
+    return v !== (R.ECON1_RXEN | (this.bank & R.ECON1_BSEL));
+  }
+
+  /** True when ECON1 reads wrong twice in a row (the second read keeps one bit error on MISO from
+   *  starting a re-initialisation). */
+  private configLost(): boolean {
+    return this.econ1Wrong() && this.econ1Wrong();
+  }
+
+  /** Runs the init sequence again after a chip reset; counted, reported through onReset/onLink.
+   *  Never throws: a failure leaves the driver not ready (link down, receive returns 0). */
+  private reinit(): void {
+    var c = this.counters;
+    var was = this.link;
+    c.reinits++;
+    var err = this.setup();
+    this.ready = err === '';
+    if (!this.ready) c.reinitFailures++;
+    if (this.opts.onReset) this.opts.onReset(this.ready);
+    if (this.link !== was) {
+      c.linkChanges++;
+      if (this.opts.onLink) this.opts.onLink(this.link);
+    }
   }
 
   // ---------------------------------------------------------------- link (DS §3.3, CHIPS.md §1.7)
 
   linkUp(): boolean {
+    if (!this.ready || this.configLost()) this.reinit();
     return this.link;
   }
 
@@ -412,6 +485,7 @@ export class Enc28j60Driver implements Enc28j60 {
    */
   receive(frame: Uint8Array): number {
     for (var i = 0; i < this.rxBurst; i++) {
+      if (!this.ready) return 0;
       if (this.pending <= 0) {
         this.refresh();
         if (this.pending <= 0) return 0;
@@ -440,7 +514,9 @@ export class Enc28j60Driver implements Enc28j60 {
     if (end > R.RX_END) end -= R.RX_END - R.RX_START + 1;
     if (cnt > R.MAX_FRAMELEN || nxt !== end || nxt > R.RX_END) {
       c.rxRingErrors++;
-      this.resetRx();
+      // A reset moves ERDPT to 0x05FA (CHIPS.md §1.2): check for one before resetting only the receiver.
+      if (this.configLost()) this.reinit();
+      else this.resetRx();
       return 0;
     }
     var len = cnt - 4;
@@ -525,6 +601,7 @@ export class Enc28j60Driver implements Enc28j60 {
       }
       if (!(eir & (R.EIR_TXIF | R.EIR_TXERIF))) {
         c.txTimeouts++;
+        if (this.configLost()) this.reinit();
         return false; // the TXRST of the next send cancels it
       }
       this.bitClear(R.EIR, R.EIR_TXIF | R.EIR_TXERIF); // releases INT
@@ -540,6 +617,8 @@ export class Enc28j60Driver implements Enc28j60 {
       }
       if (es & R.ESTAT_LATECOL) c.txLateCollisions++;
       c.txAborts++;
+      // After a reset ETXST is 0 and MACON3 has no padding or FCS (CHIPS.md §1.2): the send aborts.
+      if (this.configLost()) this.reinit();
       return false;
     }
   }
@@ -556,6 +635,7 @@ export class Enc28j60Driver implements Enc28j60 {
     }
     if (!this.link) { this.counters.txLinkDown++; return false; }
     this.flush();
+    if (!this.link) { this.counters.txLinkDown++; return false; } // a re-init in flush found it down
     // 1. Errata 12: reset the transmit logic.   2. Clear TXIF and TXERIF.
     this.resetTx();
     this.bitClear(R.EIR, R.EIR_TXIF | R.EIR_TXERIF);
@@ -580,23 +660,30 @@ export class Enc28j60Driver implements Enc28j60 {
   /**
    * Multicast filter: `null` accepts all multicast (ERXFCON.MCEN); a list programs the hash table
    * (ERXFCON.HTEN, EHT0–7) with each 6-octet MAC; an empty list accepts none. Unicast to our MAC and
-   * broadcast are always accepted. ERXFCON and EHT are changed with RXEN = 0 (DS §8.1).
+   * broadcast are always accepted. ERXFCON and EHT are changed with RXEN = 0 (DS §8.1). The setting is
+   * kept and programmed again by a re-initialisation after a chip reset.
    * Throws if an entry is not a 6-octet array.
    */
   setMulticast(macs: Uint8Array[] | null): void {
+    var i;
+    if (macs !== null) {
+      for (i = 0; i < macs.length; i++) {
+        if (!macs[i] || macs[i].length < 6) throw new Error('setMulticast: macs[' + i + '] must be a 6-octet MAC address');
+      }
+    }
     var eht = this.eht;
     eht.fill(0);
     var fcon = R.ERXFCON_UCEN | R.ERXFCON_CRCEN | R.ERXFCON_BCEN;
     if (macs === null) fcon |= R.ERXFCON_MCEN;
     else {
       fcon |= R.ERXFCON_HTEN;
-      for (var i = 0; i < macs.length; i++) {
-        var m = macs[i];
-        if (!m || m.length < 6) throw new Error('setMulticast: macs[' + i + '] must be a 6-octet MAC address');
-        var k = hashIndex(m, 0);
+      for (i = 0; i < macs.length; i++) {
+        var k = hashIndex(macs[i], 0);
         eht[k >> 3] |= 1 << (k & 7);
       }
     }
+    this.fcon = fcon;
+    if (!this.ready) return; // programmed by the next (re-)initialisation
     this.bitClear(R.ECON1, R.ECON1_RXEN);
     for (var j = 0; j < 8; j++) this.writeReg(R.EHT0 + j, eht[j]);
     this.writeReg(R.ERXFCON, fcon);

@@ -12,6 +12,13 @@
  * What the chip cannot do: MFEN filters multicast by category only (all 01:00:5e groups or none; 33:33
  * always passes). `setMulticast` therefore opens IPv4 multicast when any group is joined and the stack
  * filters groups itself. IPv6 frames are blocked by MIP6B unless `options.ipv6` is true.
+ *
+ * Chip reset recovery: a reset (RSTn glitch, brown-out, MR.RST) restores every register to its default
+ * (CHIPS.md §2.2), which closes socket 0 (Sn_SR 0x00) and clears SHAR, SIMR and the buffer sizes. The
+ * driver reads Sn_SR back in `linkUp` (the stack calls it every Config.linkCheckMs), with the last
+ * SEND_OK poll of a send that times out, and before reopening the socket after a receive error; when it
+ * is not MACRAW (0x42) it runs the init sequence again (MR.RST, SHAR, buffers, interrupts, socket 0 with
+ * the current multicast setting), counts it in `reinits` and calls `onReset`. Frames the chip held are lost.
  */
 import type { Device, SpiBus, Pin } from './device';
 import { parseMac } from '../wire/addr';
@@ -46,8 +53,13 @@ export interface W5500Options {
   writePin?: (pin: Pin, value: boolean | number) => void;
   /** Busy-wait hook used around resets; default none (the bounded polls alone pace the wait). */
   delayMs?: (ms: number) => void;
-  /** Called with the new state whenever linkUp() sees PHYCFGR.LNK change. */
+  /** Called with the new state whenever linkUp() sees PHYCFGR.LNK change (or a failed re-init). */
   onLink?: (up: boolean) => void;
+  /** Called after the driver found socket 0 out of MACRAW (a chip reset, see the file comment) and ran
+   *  the init sequence again: `ok` is false when that failed (MR.RST never cleared, VERSIONR wrong, or
+   *  socket 0 did not open); the driver then reports the link down, refuses to send (txLinkDown),
+   *  receives nothing, and tries again at the next `linkUp` (each try bounded by resetPolls). */
+  onReset?: (ok: boolean) => void;
   /** Accept IPv6 frames (clear MIP6B). Default false: micronet is IPv4-only. */
   ipv6?: boolean;
   /** MR.RST and VERSIONR polls after reset. Default 100. */
@@ -83,7 +95,8 @@ export interface W5500Counters {
   commandTimeouts: number;
   /** SEND_OK did not arrive within sendPolls. */
   sendTimeouts: number;
-  /** A frame refused because the previous SEND never completed and the link is down. */
+  /** A frame refused because the previous SEND never completed and the link is down, or because the chip
+   *  could not be re-initialised. */
   txLinkDown: number;
   /** Socket 0 closed and opened again to recover from an error. */
   reopens: number;
@@ -91,6 +104,10 @@ export interface W5500Counters {
   modeChanges: number;
   /** PHYCFGR.LNK changes seen by linkUp(). */
   linkChanges: number;
+  /** Init sequences run again after Sn_SR read back other than MACRAW (a chip reset). */
+  reinits: number;
+  /** Of those, the ones that failed. */
+  reinitFailures: number;
 }
 
 /** Parses a MAC string or checks a 6-octet array; throws naming options.mac. */
@@ -125,6 +142,9 @@ export class W5500 implements Device {
   private intPin: Pin;
   private readPin: ((pin: Pin) => boolean | number) | null;
   private onLink: ((up: boolean) => void) | null;
+  private onReset: ((ok: boolean) => void) | null;
+  private resetPolls: number;
+  private delay: ((ms: number) => void) | null;
   private commandPolls: number;
   private sendPolls: number;
   private sizeReads: number;
@@ -135,6 +155,7 @@ export class W5500 implements Device {
   private io: Uint8Array;
   private io4: Uint8Array;
   private io5: Uint8Array;
+  private io6: Uint8Array;
   /** Local copies of Sn_RX_RD and Sn_TX_WR (16-bit, carry dropped). */
   private rxRd = 0;
   private txWr = 0;
@@ -151,6 +172,8 @@ export class W5500 implements Device {
   /** Multicast blocked (MMB set). */
   private mmb = true;
   private link = false;
+  /** The init sequence completed and socket 0 has not been seen out of MACRAW since. */
+  private ready = false;
 
   constructor(spi: SpiBus, cs: Pin, options?: W5500Options) {
     var o: W5500Options = options || {};
@@ -164,22 +187,25 @@ export class W5500 implements Device {
     this.readPin = o.readPin || (typeof digitalRead === 'function' ? digitalRead : null);
     if (o.int !== undefined && !this.readPin) throw new Error('W5500: options.int needs options.readPin (no global digitalRead)');
     this.onLink = o.onLink || null;
+    this.onReset = o.onReset || null;
     this.commandPolls = positive(o.commandPolls, 32, 'commandPolls');
     this.sendPolls = positive(o.sendPolls, 64, 'sendPolls');
     this.sizeReads = positive(o.sizeReads, 8, 'sizeReads');
     this.rxSkipLimit = positive(o.rxSkipLimit, 16, 'rxSkipLimit');
     this.rxCommitBytes = positive(o.rxCommitBytes, 4096, 'rxCommitBytes');
-    var resetPolls = positive(o.resetPolls, 100, 'resetPolls');
+    this.resetPolls = positive(o.resetPolls, 100, 'resetPolls');
     this.ipv6 = !!o.ipv6;
     this.io = new Uint8Array(3 + MACRAW_MTU + MACRAW_HEADER);
     this.io4 = this.io.subarray(0, 4);
     this.io5 = this.io.subarray(0, 5);
+    this.io6 = this.io.subarray(0, 6);
     this.counters = {
       rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, rxBadLength: 0, rxBadSize: 0, rxTooLong: 0,
       tornReads: 0, sizeReadTimeouts: 0, commandTimeouts: 0, sendTimeouts: 0, txLinkDown: 0,
-      reopens: 0, modeChanges: 0, linkChanges: 0,
+      reopens: 0, modeChanges: 0, linkChanges: 0, reinits: 0, reinitFailures: 0,
     };
     var delay = o.delayMs || null;
+    this.delay = delay;
 
     // Hardware reset through RSTn, if wired (datasheet §5.5.1: low for at least 500 µs).
     if (o.reset !== undefined) {
@@ -192,24 +218,8 @@ export class W5500 implements Device {
     }
     var preset = o.mac === undefined ? this.readBytes(BSB_COMMON, SHAR, 6) : null;
 
-    // Init, CHIPS.md §2.5 step 1: MR = RST, poll until it reads 0 (bounded), then VERSIONR = 0x04
-    // (it may read 0 just after reset, so poll it too).
-    this.write1(BSB_COMMON, MR, MR_RST);
-    var mr = MR_RST, version = 0, i;
-    for (i = 0; i < resetPolls; i++) {
-      mr = this.read1(BSB_COMMON, MR);
-      if (!(mr & MR_RST)) break;
-      if (delay) delay(1);
-    }
-    for (i = 0; i < resetPolls && !(mr & MR_RST); i++) {
-      version = this.read1(BSB_COMMON, VERSIONR);
-      if (version === VERSIONR_W5500) break;
-      if (delay) delay(1);
-    }
-    if ((mr & MR_RST) || version !== VERSIONR_W5500) {
-      throw new Error('W5500: no chip answers on SPI (MR reads ' + hex2(mr) + ', VERSIONR reads ' + hex2(version) +
-        ', expected MR.RST to clear and VERSIONR 0x04): check wiring, the CS pin, power and SPI mode 0');
-    }
+    var err = this.resetChip();
+    if (err) throw new Error(err);
     // Step 2: SHAR.
     if (o.mac !== undefined) this.mac = parseMacOption(o.mac);
     else {
@@ -221,6 +231,37 @@ export class W5500 implements Device {
       if (m[0] & 1) throw new Error('W5500: the preset MAC address in SHAR is not unicast; pass options.mac');
       this.mac = m;
     }
+    err = this.configure();
+    if (err) throw new Error(err);
+    this.ready = true;
+  }
+
+  /** Init, CHIPS.md §2.5 step 1: MR = RST, poll until it reads 0 (bounded), then VERSIONR = 0x04 (it may
+   *  read 0 just after reset, so poll it too). Returns '' when done, else the reason. */
+  private resetChip(): string {
+    var delay = this.delay;
+    this.write1(BSB_COMMON, MR, MR_RST);
+    var mr = MR_RST, version = 0, i;
+    for (i = 0; i < this.resetPolls; i++) {
+      mr = this.read1(BSB_COMMON, MR);
+      if (!(mr & MR_RST)) break;
+      if (delay) delay(1);
+    }
+    for (i = 0; i < this.resetPolls && !(mr & MR_RST); i++) {
+      version = this.read1(BSB_COMMON, VERSIONR);
+      if (version === VERSIONR_W5500) break;
+      if (delay) delay(1);
+    }
+    if ((mr & MR_RST) || version !== VERSIONR_W5500) {
+      return 'W5500: no chip answers on SPI (MR reads ' + hex2(mr) + ', VERSIONR reads ' + hex2(version) +
+        ', expected MR.RST to clear and VERSIONR 0x04): check wiring, the CS pin, power and SPI mode 0';
+    }
+    return '';
+  }
+
+  /** Init, CHIPS.md §2.5 steps 2–8 (after MR.RST). Returns '' when done, else the reason. */
+  private configure(): string {
+    var i;
     this.writeBytes(BSB_COMMON, SHAR, this.mac);
     // Step 3: socket 0 takes all 16 KB of RX and TX memory; sockets 1..7 get none (set those first so the
     // total never exceeds 16 KB, datasheet p. 55).
@@ -230,10 +271,37 @@ export class W5500 implements Device {
     this.write1(BSB_COMMON, SIMR, 0);
     this.write1(S0_REG, Sn_IMR, Sn_IR_RECV);
     if (!this.open()) {
-      throw new Error('W5500: socket 0 did not enter MACRAW (Sn_SR reads ' + hex2(this.read1(S0_REG, Sn_SR)) + ', expected 0x42)');
+      return 'W5500: socket 0 did not enter MACRAW (Sn_SR reads ' + hex2(this.read1(S0_REG, Sn_SR)) + ', expected 0x42)';
     }
     this.write1(BSB_COMMON, SIMR, 0x01);
     this.link = (this.read1(BSB_COMMON, PHYCFGR) & PHYCFGR_LNK) !== 0;
+    return '';
+  }
+
+  /** True when Sn_SR reads other than MACRAW twice in a row (one SPI call when it reads MACRAW; the
+   *  second read keeps one bit error on MISO from starting a re-initialisation). */
+  private socketLost(): boolean {
+    return this.read1(S0_REG, Sn_SR) !== SOCK_MACRAW && this.read1(S0_REG, Sn_SR) !== SOCK_MACRAW;
+  }
+
+  /** Runs the init sequence again after a chip reset (MR.RST first, as at connect); counted, reported
+   *  through onReset (and onLink when the link state changed). Never throws. */
+  private reinit(): void {
+    var c = this.counters;
+    var was = this.link;
+    c.reinits++;
+    var err = this.resetChip();
+    if (!err) err = this.configure();
+    this.ready = err === '';
+    if (!this.ready) {
+      c.reinitFailures++;
+      this.link = false;
+    }
+    if (this.onReset) this.onReset(this.ready);
+    if (this.link !== was) {
+      c.linkChanges++;
+      if (this.onLink) this.onLink(this.link);
+    }
   }
 
   // ---- SPI helpers: one call per register burst or buffer transfer, variable-length mode ----
@@ -335,7 +403,10 @@ export class W5500 implements Device {
     return ok;
   }
 
+  /** Recovers from a receive or transmit error: a full re-initialisation when socket 0 is no longer in
+   *  MACRAW (a chip reset), else close, open and reload the pointers (reopens). */
   private reopen(): void {
+    if (this.socketLost()) { this.reinit(); return; }
     this.counters.reopens++;
     this.open();
   }
@@ -361,6 +432,7 @@ export class W5500 implements Device {
    */
   receive(frame: Uint8Array): number {
     var c = this.counters;
+    if (!this.ready) return 0;
     for (var skipped = 0; skipped < this.rxSkipLimit; skipped++) {
       var hdr = this.nextHdr;
       if (this.rxAvail === 0) {
@@ -418,7 +490,9 @@ export class W5500 implements Device {
    *     normal path skips this read;
    *  2. the frame at Sn_TX_WR (one SPI call), Sn_TX_WR += length, SEND;
    *  3. Sn_CR and Sn_IR polled in one 2-octet burst until CR = 0 and SEND_OK (at most sendPolls reads),
-   *     then SEND_OK cleared. On timeout: false, sendTimeouts counted (esp-idf #6233).
+   *     then SEND_OK cleared. On timeout: false, sendTimeouts counted (esp-idf #6233); the last poll
+   *     also reads Sn_SR (3 octets), and the chip is re-initialised if socket 0 is no longer MACRAW.
+   * Returns false at once (txLinkDown) while a failed re-initialisation leaves the chip unusable.
    * Throws when length is not 14..1514 or exceeds frame.length (API misuse).
    */
   send(frame: Uint8Array, length: number): boolean {
@@ -426,16 +500,18 @@ export class W5500 implements Device {
       throw new Error('W5500 send: length must be 14..1514 octets and within the frame (got ' + length + ')');
     }
     var c = this.counters;
+    if (!this.ready) { c.txLinkDown++; return false; }
     if (this.txStuck) {
       var free = this.readSize(Sn_TX_FSR);
       if (free === MEMORY_SIZE) {
         this.write1(S0_REG, Sn_IR, Sn_IR_SEND_OK);
         this.txStuck = false;
-      } else if (!this.linkUp()) {
+      } else if (!this.readLink()) {
         c.txLinkDown++;
         return false;
       } else {
         this.reopen();
+        if (!this.ready) { c.txLinkDown++; return false; }
       }
     }
     this.head(S0_TX, this.txWr, true);
@@ -445,24 +521,39 @@ export class W5500 implements Device {
     this.txWr = (this.txWr + length) & 0xffff;
     this.write2(S0_REG, Sn_TX_WR, this.txWr);
     this.write1(S0_REG, Sn_CR, Sn_CR_SEND);
-    for (var i = 0; i < this.sendPolls; i++) {
+    var polls = this.sendPolls, sr = SOCK_MACRAW;
+    for (var i = 0; i < polls; i++) {
       this.head(S0_REG, Sn_CR, false);
-      var r = this.spi.send(this.io5, this.cs);
+      // Sn_CR, Sn_IR (0x01, 0x02); the last poll also takes Sn_SR (0x03).
+      var r = this.spi.send(i === polls - 1 ? this.io6 : this.io5, this.cs);
       if (r[3] === 0 && (r[4] & Sn_IR_SEND_OK)) {
         this.write1(S0_REG, Sn_IR, Sn_IR_SEND_OK);
         c.txFrames++;
         c.txBytes += length;
         return true;
       }
+      if (i === polls - 1) sr = r[5];
     }
     c.sendTimeouts++;
     this.txStuck = true;
+    // A chip reset closes socket 0: the SEND never completes. Confirmed by one more read of Sn_SR.
+    if (sr !== SOCK_MACRAW && this.read1(S0_REG, Sn_SR) !== SOCK_MACRAW) this.reinit();
     return false;
   }
 
-  /** Link state from PHYCFGR.LNK (one SPI call). A change bumps linkChanges and calls options.onLink. */
+  /**
+   * Link state from PHYCFGR.LNK. A change bumps linkChanges and calls options.onLink. Also reads Sn_SR
+   * (one more SPI call; a second one if it looks wrong) and re-initialises the chip when socket 0 is no
+   * longer in MACRAW (a chip reset); false while the chip cannot be re-initialised.
+   */
   linkUp(): boolean {
-    var up = (this.read1(BSB_COMMON, PHYCFGR) & PHYCFGR_LNK) !== 0;
+    if (!this.ready || this.socketLost()) this.reinit();
+    return this.readLink();
+  }
+
+  /** PHYCFGR.LNK (one SPI call; none and false while the chip is not ready); reports a change. */
+  private readLink(): boolean {
+    var up = this.ready && (this.read1(BSB_COMMON, PHYCFGR) & PHYCFGR_LNK) !== 0;
     if (up !== this.link) {
       this.link = up;
       this.counters.linkChanges++;
@@ -483,7 +574,7 @@ export class W5500 implements Device {
     if (block === this.mmb) return;
     this.mmb = block;
     this.counters.modeChanges++;
-    this.open();
+    if (this.ready) this.open(); // else applied by the next re-initialisation
   }
 }
 

@@ -173,6 +173,8 @@ export class Enc28j60Sim implements WirePort {
   readonly txLog: SimTxRecord[] = [];
   txLogLimit = 64;
   txCount = 0;
+  /** Resets seen: SRC commands and `pulseReset` calls (power-on at construction not counted). */
+  resets = 0;
   /** Called for every SPI transaction with its MOSI octets (for tests and tracers). */
   onTransaction: ((mosi: Uint8Array, kind: 'send' | 'write') => void) | null = null;
 
@@ -282,6 +284,13 @@ export class Enc28j60Sim implements WirePort {
   linkFlap(downUs: number): void {
     this.setLink(false);
     this.linkUpAtUs = this.nowUs + downUs;
+  }
+
+  /** The RESET pin pulsed low, or a brown-out (DS §11): the same as an SRC here — registers and PHY
+   *  return to their reset values and the 1 ms start-up hold begins (GUESS: the pin resets like SRC;
+   *  buffer memory is kept, as for SRC). Not an SPI transaction. Counted in `resets`. */
+  pulseReset(): void {
+    this.systemReset();
   }
 
   /** EPKTCNT (for tests). */
@@ -612,6 +621,7 @@ export class Enc28j60Sim implements WirePort {
 
   /** SRC: registers to reset values; GUESS: the PHY is reset too ([S]); buffer memory is kept. */
   private systemReset(): void {
+    this.resets++;
     this.resetRegisters();
     this.resetPhy();
     this.resetAt = this.nowUs;
