@@ -9,7 +9,9 @@
  * - Calls marked `/*@__NOINLINE__*\/` are to functions used once: terser would otherwise paste the
  *   function into its caller as a function expression, and Espruino creates that function again (a
  *   copy of its text) on every call, about 165,000 instructions each.
- * - `x == null` with a typed array converts the array to a string first (a join of every octet).
+ * - `x == null` with a typed array converts the array to a string first (a join of every octet), and
+ *   `a === b` between two typed arrays compares them as such strings (16M instructions for two frames,
+ *   and equal contents compare equal): frames are never compared, only tested against null.
  */
 import { Device } from '../drivers/device';
 import { Config, makeConfig } from './config';

@@ -5,7 +5,7 @@
  * Two paths give the same result:
  * - Espruino: `E.sum` over a Uint16Array view of the data (TARGETS.md: ~100x faster than a JS loop).
  *   The view reads little-endian words; the ones' complement sum is byte-order independent (RFC 1071
- *   §2(B)), so the folded little-endian sum, byte-swapped, is the big-endian sum.
+ *   §2(B)): see onesSum for how the little-endian sum becomes the big-endian one.
  * - Anywhere else (or an odd start address, where V8 and JerryScript reject 16-bit views): a portable loop.
  */
 
@@ -25,26 +25,22 @@ export function useFastSum(fn: ((a: ArrayLike<number>) => number) | null): ((a: 
 }
 
 /**
- * Adds the big-endian 16-bit words of buf[off..off+len) to `initial` and returns the sum folded to 16 bits
- * (0..0xffff), not complemented. Chain calls to sum a pseudo header and a payload; every call except the
- * last must cover an even number of octets.
+ * Adds the big-endian 16-bit words of buf[off..off+len) to `initial` (a number >= 0) and returns the sum
+ * folded to 16 bits (0..0xffff), not complemented. Chain calls to sum a pseudo header and a payload;
+ * every call except the last must cover an even number of octets.
+ *
+ * No folding loop: end-around carries (RFC 1071 §2(C)) keep a number's value modulo 0xffff, so the
+ * folded sum of a total T > 0 is the number in 1..0xffff congruent to T, and 0 when T = 0. And a
+ * byte-swapped word is congruent to 256 times the word (256(256h + l) = 65536h + 256l, and 65536 is 1
+ * modulo 0xffff), so 256 times the little-endian sum of E.sum is congruent to the big-endian sum.
  */
 export function onesSum(buf: Uint8Array, off: number, len: number, initial: number): number {
-  var s = initial;
-  var odd = len & 1;
-  var n = len - odd;
-  var abs = buf.byteOffset + off;
-  if (fastSum !== null && (abs & 1) === 0 && n > 0) {
-    var le = fastSum(new Uint16Array(buf.buffer, abs, n >> 1));
-    // fold the little-endian sum, then swap its bytes to big-endian order
-    while (le > 0xffff) le = (le & 0xffff) + Math.floor(le / 65536);
-    s += ((le & 0xff) << 8) | (le >>> 8);
-  } else {
-    for (var i = off, end = off + n; i < end; i += 2) s += (buf[i] << 8) | buf[i + 1];
-  }
-  if (odd) s += buf[off + n] << 8;
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return s;
+  var n = len - (len & 1), s = initial, abs = buf.byteOffset + off;
+  if (fastSum !== null && (abs & 1) === 0 && n > 0) s += 256 * fastSum(new Uint16Array(buf.buffer, abs, n >> 1));
+  else for (var i = off, end = off + n; i < end; i += 2) s += (buf[i] << 8) | buf[i + 1];
+  if (len & 1) s += buf[off + n] << 8;
+  var r = s % 0xffff;
+  return r === 0 && s > 0 ? 0xffff : r;
 }
 
 /** RFC 1071 checksum of buf[off..off+len): the ones' complement of onesSum, 0..0xffff. */

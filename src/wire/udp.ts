@@ -9,8 +9,7 @@
  *                   as 0xffff
  *   8       ...     data
  */
-import { put16 } from './bytes';
-import { onesSum, pseudoHeaderSum } from './checksum';
+import { onesSum } from './checksum';
 import { IPPROTO_UDP } from './ipv4';
 
 export var UDP_SRC_PORT = 0;
@@ -25,7 +24,8 @@ export var UDP_HEADER_LEN = 8;
  * A received datagram with a nonzero checksum field is intact when this is 0xffff.
  */
 export function udpSum(buf: Uint8Array, off: number, len: number, src: number, dst: number): number {
-  return onesSum(buf, off, len, pseudoHeaderSum(src, dst, IPPROTO_UDP, len));
+  // the pseudo header's words (RFC 768) go in unfolded: onesSum reduces any total
+  return onesSum(buf, off, len, (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + IPPROTO_UDP + len);
 }
 
 /**
@@ -35,13 +35,15 @@ export function udpSum(buf: Uint8Array, off: number, len: number, src: number, d
  */
 export function udpEmit(buf: Uint8Array, off: number, len: number, srcPort: number, dstPort: number,
   src: number, dst: number, noChecksum?: boolean): number {
-  put16(buf, off + UDP_SRC_PORT, srcPort);
-  put16(buf, off + UDP_DST_PORT, dstPort);
-  put16(buf, off + UDP_LEN, len);
-  buf[off + UDP_CSUM] = 0; buf[off + UDP_CSUM + 1] = 0;
+  buf[off] = srcPort >>> 8; buf[off + 1] = srcPort;
+  buf[off + 2] = dstPort >>> 8; buf[off + 3] = dstPort;
+  buf[off + 4] = len >>> 8; buf[off + 5] = len;
+  buf[off + 6] = 0; buf[off + 7] = 0;
   if (!noChecksum) {
-    var c = ~udpSum(buf, off, len, src, dst) & 0xffff;
-    put16(buf, off + UDP_CSUM, c === 0 ? 0xffff : c);
+    var c = 0xffff - udpSum(buf, off, len, src, dst);
+    // a computed 0 is sent as all ones (RFC 768)
+    c = c || 0xffff;
+    buf[off + 6] = c >>> 8; buf[off + 7] = c;
   }
   return UDP_HEADER_LEN;
 }
