@@ -43,9 +43,17 @@ describe('ENC28J60 driver: init (CHIPS.md §1.4)', () => {
     expect(() => connect(sim.spi, 'CS', { delayMs: sim.delayMs })).toThrow(/no chip answers on SPI/);
   });
 
-  test('default delay (no delayMs hook) still lets 1 ms of SPI-timed simulated time pass after SRC', () => {
+  test('default delay (no delayMs hook) waits 1 ms of wall-clock time after SRC', () => {
+    // A real chip's time is the wall clock: move the model's time with it on every SPI call (its own
+    // SPI-timed clock alone would depend on how many polls a loaded host manages in 1 ms).
     const sim = new Enc28j60Sim();
-    connect(sim.spi, 'CS');
+    let last = process.hrtime.bigint();
+    const follow = () => { const now = process.hrtime.bigint(); sim.advance(Number(now - last) / 1000); last = now; };
+    const spi = {
+      send: (d: Uint8Array | number[], cs?: unknown) => { follow(); return sim.spi.send(d, cs); },
+      write: (d: Uint8Array | number[], cs?: unknown) => { follow(); sim.spi.write(d, cs); },
+    };
+    connect(spi, 'CS');
     expect(sim.driverErrors).toBe(0);
   });
 
