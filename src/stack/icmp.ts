@@ -16,11 +16,13 @@ import { ICMP_TYPE, ICMP_HEADER_LEN, ICMP_ECHO_REQUEST, ICMP_ECHO_REPLY, icmpFin
 var IP_PAYLOAD = ETH_HEADER_LEN + IP_HEADER_LEN;
 
 /**
- * ICMP input for the message at frame[14+hl .. 14+total). Echo requests are answered in the same frame
- * (RFC 792 "Echo or Echo Reply Message"; RFC 1122 §3.2.2.6: same data, reversed addresses; IP options
- * are not reflected). Returns true when the frame was kept (reply parked on ARP).
+ * ICMP input for the message at frame[14+hl .. 14+total) from IPv4 source `src` to destination `dst`.
+ * Echo requests are answered in the same frame (RFC 792 "Echo or Echo Reply Message"; RFC 1122
+ * §3.2.2.6: same data, reversed addresses; IP options are not reflected). Returns true when the frame
+ * was kept (reply parked on ARP).
  */
-export function icmpInput(s: StackState, iface: Iface, frame: Uint8Array, hl: number, total: number, kind: number): boolean {
+export function icmpInput(s: StackState, iface: Iface, frame: Uint8Array, hl: number, total: number, kind: number,
+  src: number, dst: number): boolean {
   var st = s.stats.icmp;
   var o = ETH_HEADER_LEN + hl;
   var len = total - hl;
@@ -30,9 +32,8 @@ export function icmpInput(s: StackState, iface: Iface, frame: Uint8Array, hl: nu
   if (frame[o + ICMP_TYPE] !== ICMP_ECHO_REQUEST) { st.otherTypes++; return false; }
   // RFC 1122 §3.2.2.6: an echo request to a broadcast or multicast address MAY be silently discarded.
   if (kind !== DST_UNICAST && !s.cfg.echoBroadcast) { st.broadcastEcho++; return false; }
-  var src = get32(frame, ETH_HEADER_LEN + IP_SRC);
   if (!isUnicastSource(iface, src)) { st.errorsSuppressed++; return false; }
-  var from = kind === DST_UNICAST ? get32(frame, ETH_HEADER_LEN + IP_DST) : iface.address;
+  var from = kind === DST_UNICAST ? dst : iface.address;
   if (hl !== IP_HEADER_LEN) frame.set(frame.subarray(o, o + len), IP_PAYLOAD); // drop IP options
   icmpFinish(frame, IP_PAYLOAD, len, ICMP_ECHO_REPLY, 0);
   route(s, src, iface);

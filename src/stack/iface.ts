@@ -56,6 +56,12 @@ export class Iface {
   linkHook: ((up: boolean) => void) | null;
   /** Until when (ms) an IGMPv1 querier is taken to be present (RFC 2236 §4). */
   igmpV1UntilMs: number;
+  /**
+   * The device checks received IPv4 and UDP checksums (`device.rxChecksumOffload`), or fills the ones
+   * we send (`device.txChecksumOffload`). Read once, when the interface is added.
+   */
+  readonly rxChecksumOffload: boolean;
+  readonly txChecksumOffload: boolean;
 
   constructor(device: Device, name: string, address: number, netmask: number, gateway: number, arp: boolean, cfg: Config) {
     this.device = device;
@@ -75,6 +81,8 @@ export class Iface {
     this.igmpV1UntilMs = -1;
     this.arpHook = null;
     this.linkHook = null;
+    this.rxChecksumOffload = !!(device as any).rxChecksumOffload;
+    this.txChecksumOffload = !!(device as any).txChecksumOffload;
   }
 
   /** True when `a` is on this interface's subnet. */

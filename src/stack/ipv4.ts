@@ -4,16 +4,14 @@
 import { StackState } from './types';
 import { Iface } from './iface';
 import { arpOutput, ifaceSend, OUT_SENT, OUT_DROPPED } from './arp';
-import { ETH_HEADER_LEN, ETHERTYPE_IPV4, ethEmit, BROADCAST_MAC } from '../wire/ethernet';
-import { get16, get32 } from '../wire/bytes';
+import { ETH_HEADER_LEN, BROADCAST_MAC } from '../wire/ethernet';
 import { onesSum } from '../wire/checksum';
-import { IP_LEN, IP_FRAG, IP_MF, IP_OFFMASK, IP_PROTO, IP_SRC, IP_DST, IP_BROADCAST, IPPROTO_ICMP,
-  IPPROTO_UDP, IPPROTO_IGMP, ipv4Emit } from '../wire/ipv4';
+import { IP_BROADCAST, IPPROTO_ICMP, IPPROTO_UDP, IPPROTO_IGMP, ipv4Emit } from '../wire/ipv4';
 import { isMulticast, multicastMac } from '../wire/addr';
 import { icmpInput, icmpSendError } from './icmp';
 import { udpInput } from './udp';
 import { igmpInput } from './igmp';
-import { routeLookup } from './route';
+import { Route } from './route';
 import { ICMP_DEST_UNREACH, ICMP_PROTO_UNREACH } from '../wire/icmp';
 
 /** How the destination of the packet being processed was addressed (for RFC 1122 §3.2.2 rules). */
@@ -34,35 +32,36 @@ export function isUnicastSource(iface: Iface, a: number): boolean {
  */
 export function ipInput(s: StackState, iface: Iface, frame: Uint8Array, len: number): boolean {
   var st = s.stats.ip;
-  var o = ETH_HEADER_LEN;
   st.rx++;
   if (len < 20) { st.tooShort++; return false; }
-  var vhl = frame[o];
+  // Fields read in place at 14 + their offsets in wire/ipv4.ts (0 version/IHL, 2 total length,
+  // 6 flags/fragment offset, 9 protocol, 12 source, 16 destination): calls to get16/get32 cost more.
+  var vhl = frame[14];
   if ((vhl >> 4) !== 4) { st.badVersion++; return false; }
   var hl = (vhl & 15) << 2;
   if (hl < 20 || hl > len) { st.badHeaderLength++; return false; }
-  if (!(iface.device as any).rxChecksumOffload && onesSum(frame, o, hl, 0) !== 0xffff) { st.badChecksum++; return false; }
-  var total = get16(frame, o + IP_LEN);
+  if (!iface.rxChecksumOffload && onesSum(frame, ETH_HEADER_LEN, hl, 0) !== 0xffff) { st.badChecksum++; return false; }
+  var total = (frame[16] << 8) | frame[17];
   // Ethernet pads short frames: trust the total length, never the frame length (RFC 1122 §3.2.1.8
   // applies to the header; a total beyond what arrived means a truncated packet).
   if (total < hl || total > len) { st.badLength++; return false; }
-  var dst = get32(frame, o + IP_DST);
+  var dst = ((frame[30] << 24) | (frame[31] << 16) | (frame[32] << 8) | frame[33]) >>> 0;
   var kind = DST_UNICAST;
   if (dst !== iface.address || dst === 0) {
     if (dst === IP_BROADCAST || dst === iface.broadcast) kind = DST_BROADCAST;
-    else if (isMulticast(dst) && iface.groups.indexOf(dst) >= 0) kind = DST_MULTICAST;
+    else if ((dst >>> 28) === 14 && iface.groups.indexOf(dst) >= 0) kind = DST_MULTICAST; // a group we joined
     else { st.notForUs++; return false; }
   }
-  var src = get32(frame, o + IP_SRC);
+  var src = ((frame[26] << 24) | (frame[27] << 16) | (frame[28] << 8) | frame[29]) >>> 0;
   // RFC 1122 §3.2.1.3: silently discard a datagram whose source is broadcast or multicast.
-  if (src === IP_BROADCAST || isMulticast(src) || (src === iface.broadcast && iface.netmask !== 0xffffffff)) {
+  if (src === IP_BROADCAST || (src >>> 28) === 14 || (src === iface.broadcast && iface.netmask !== 0xffffffff)) {
     st.badSource++; return false;
   }
-  var frag = get16(frame, o + IP_FRAG);
-  if ((frag & IP_MF) !== 0 || (frag & IP_OFFMASK) !== 0) { st.fragments++; return false; }
-  var proto = frame[o + IP_PROTO];
-  if (proto === IPPROTO_UDP) { st.delivered++; return /*@__NOINLINE__*/ udpInput(s, iface, frame, hl, total, kind); }
-  if (proto === IPPROTO_ICMP) { st.delivered++; return /*@__NOINLINE__*/ icmpInput(s, iface, frame, hl, total, kind); }
+  // more fragments (IP_MF) or a fragment offset (IP_OFFMASK): the low 14 bits of the field
+  if (((frame[20] & 0x3f) | frame[21]) !== 0) { st.fragments++; return false; }
+  var proto = frame[23];
+  if (proto === IPPROTO_UDP) { st.delivered++; return /*@__NOINLINE__*/ udpInput(s, iface, frame, hl, total, kind, src, dst); }
+  if (proto === IPPROTO_ICMP) { st.delivered++; return /*@__NOINLINE__*/ icmpInput(s, iface, frame, hl, total, kind, src, dst); }
   if (proto === IPPROTO_IGMP) { st.delivered++; return /*@__NOINLINE__*/ igmpInput(s, iface, frame, hl, total, kind); }
   st.unknownProtocol++;
   // RFC 1122 §3.2.2.1: a host SHOULD generate protocol unreachable.
@@ -81,28 +80,38 @@ export function ipInput(s: StackState, iface: Iface, frame: Uint8Array, len: num
  * Returns false (and counts ip.noRoute) when nothing fits.
  */
 export function route(s: StackState, dst: number, via: Iface | null): boolean {
-  var ifs = s.ifaces, i: number;
+  var t = s.routes, group = (dst >>> 28) === 14, i: number;
   s.routeNextHop = dst;
   if (via !== null) {
     s.routeIface = via;
-    if (dst !== IP_BROADCAST && !isMulticast(dst) && !via.onLink(dst)) {
-      for (i = 0; i < s.routes.length; i++) {
-        var v = s.routes[i];
+    if (dst !== IP_BROADCAST && !group && !via.onLink(dst)) {
+      for (i = 0; i < t.length; i++) {
+        var v = t[i];
         if (v.iface === via && ((dst ^ v.dest) & v.mask) === 0) { if (v.gateway !== 0) s.routeNextHop = v.gateway; return true; }
       }
     }
     return true;
   }
   if (dst !== IP_BROADCAST) {
-    var r = /*@__NOINLINE__*/ routeLookup(s.routes, dst);
+    // The route table (route.ts) is sorted by preference: the first route that matches on an interface
+    // that is up, else the first that matches.
+    var r: Route | null = null;
+    for (i = 0; i < t.length; i++) {
+      var x = t[i];
+      if (((dst ^ x.dest) & x.mask) === 0) {
+        if (x.iface.up) { r = x; break; }
+        if (r === null) r = x;
+      }
+    }
     if (r !== null) {
       s.routeIface = r.iface;
       // a group goes to its own MAC on the link, never through a gateway (RFC 1112 §6.4)
-      if (r.gateway !== 0 && !isMulticast(dst)) s.routeNextHop = r.gateway;
+      if (r.gateway !== 0 && !group) s.routeNextHop = r.gateway;
       return true;
     }
   }
-  if (dst === IP_BROADCAST || isMulticast(dst)) {
+  if (dst === IP_BROADCAST || group) {
+    var ifs = s.ifaces;
     for (i = 0; i < ifs.length; i++) if (ifs[i].up) { s.routeIface = ifs[i]; return true; }
   }
   s.routeIface = null;
@@ -120,17 +129,15 @@ export function ipOutput(s: StackState, frame: Uint8Array, payloadLen: number, p
   var iface = s.routeIface as Iface;
   var nh = s.routeNextHop;
   s.ipId = (s.ipId + 1) & 0xffff;
-  ipv4Emit(frame, ETH_HEADER_LEN, 20 + payloadLen, s.ipId, ttl, protocol, src, dst, (iface.device as any).txChecksumOffload);
+  ipv4Emit(frame, ETH_HEADER_LEN, 20 + payloadLen, s.ipId, ttl, protocol, src, dst, iface.txChecksumOffload);
   s.stats.ip.tx++;
   var len = ETH_HEADER_LEN + 20 + payloadLen;
-  if (nh === IP_BROADCAST || nh === iface.broadcast) {
-    ethEmit(frame, 0, BROADCAST_MAC, 0, iface.mac, ETHERTYPE_IPV4);
-  } else if (isMulticast(nh)) {
-    multicastMac(nh, s.scratchMac, 0);
-    ethEmit(frame, 0, s.scratchMac, 0, iface.mac, ETHERTYPE_IPV4);
-  } else {
-    ethEmit(frame, 0, BROADCAST_MAC, 0, iface.mac, ETHERTYPE_IPV4); // destination filled by arpOutput
-    return /*@__NOINLINE__*/ arpOutput(s, iface, frame, len, nh);
-  }
+  // The Ethernet header (wire/ethernet.ts): our MAC as source and EtherType 0x0800 here, the
+  // destination below, or by arpOutput once the next hop's MAC is known.
+  frame.set(iface.mac, 6);
+  frame[12] = 0x08; frame[13] = 0x00;
+  if (nh === IP_BROADCAST || nh === iface.broadcast) frame.set(BROADCAST_MAC, 0);
+  else if ((nh >>> 28) === 14) multicastMac(nh, frame, 0);
+  else return /*@__NOINLINE__*/ arpOutput(s, iface, frame, len, nh);
   return ifaceSend(s, iface, frame, len) ? OUT_SENT : OUT_DROPPED;
 }

@@ -1,7 +1,8 @@
 /**
  * The route table of a host (RFC 1122 §3.3.1): connected routes per interface, a default route per
- * interface with a gateway, and routes loaded by the application. Lookup: longest prefix, then lowest
- * metric, then the earliest added. micronet is a host: it never forwards between interfaces.
+ * interface with a gateway, and routes loaded by the application. Lookup (route() in ipv4.ts, which walks
+ * the table inline): longest prefix, then lowest metric, then the earliest added, preferring an interface
+ * that is up. micronet is a host: it never forwards between interfaces.
  */
 import { StackState } from './types';
 import { Iface } from './iface';
@@ -37,19 +38,6 @@ export function routeInsert(table: Route[], r: Route): void {
   while (i < table.length && (table[i].prefixLength > r.prefixLength ||
     (table[i].prefixLength === r.prefixLength && table[i].metric <= r.metric))) i++;
   table.splice(i, 0, r);
-}
-
-/** The first route (table order = preference) that matches `dst`, on an interface that is up if any. */
-export function routeLookup(table: Route[], dst: number): Route | null {
-  var fallback: Route | null = null;
-  for (var i = 0; i < table.length; i++) {
-    var r = table[i];
-    if (((dst ^ r.dest) & r.mask) === 0) {
-      if (r.iface.up) return r;
-      if (fallback === null) fallback = r;
-    }
-  }
-  return fallback;
 }
 
 /**

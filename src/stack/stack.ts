@@ -25,7 +25,6 @@ import { igmpJoin, igmpLeave, igmpTimer, igmpRejoin, igmpSyncFilter } from './ig
 import { Route, RouteSpec, routeParse, routeInsert, routesForIface, routesRemove, routeFormat } from './route';
 import { udpSend, checkPort, ephemeralPort } from './udp';
 import { ETH_HEADER_LEN, ETHERTYPE_IPV4, ETHERTYPE_ARP } from '../wire/ethernet';
-import { macEqual } from '../wire/bytes';
 import { parseIPv4, parseMac, prefixLength, formatMac, formatIPv4, isMulticast } from '../wire/addr';
 
 /**
@@ -36,9 +35,12 @@ function ethInput(s: StackState, iface: Iface, frame: Uint8Array, len: number): 
   var st = s.stats.eth;
   st.rx++;
   if (len < ETH_HEADER_LEN) { st.tooShort++; return false; }
-  if (len > frame.length) { st.tooLong++; return false; }
-  // Unicast must be ours; group addresses (broadcast, multicast) are filtered by the layers above.
-  if ((frame[0] & 1) === 0 && !macEqual(frame, 0, iface.mac, 0)) { st.notForUs++; return false; }
+  if (len > s.ring.frameSize) { st.tooLong++; return false; }
+  // Unicast must be ours (macEqual, written out); group addresses (broadcast, multicast) are filtered
+  // by the layers above.
+  var m = iface.mac;
+  if ((frame[0] & 1) === 0 && !(frame[5] === m[5] && frame[4] === m[4] && frame[3] === m[3] &&
+    frame[2] === m[2] && frame[1] === m[1] && frame[0] === m[0])) { st.notForUs++; return false; }
   var type = (frame[12] << 8) | frame[13];
   if (type === ETHERTYPE_IPV4) return ipInput(s, iface, frame, len - ETH_HEADER_LEN);
   if (type === ETHERTYPE_ARP) { /*@__NOINLINE__*/ arpInput(s, iface, frame, len - ETH_HEADER_LEN); return false; }
