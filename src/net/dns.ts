@@ -23,7 +23,7 @@
  * EBADNAME (not a valid name), ENOSERVERS (no server configured), EBUSY (maxPending lookups waiting).
  */
 import { get16, get32, put16 } from '../wire/bytes';
-import { parseIPv4, formatIPv4 } from '../wire/addr';
+import { parseIPv4, formatIPv4, isDottedQuad } from '../wire/addr';
 import { StackLike } from './acd';
 
 export var DNS_PORT = 53;
@@ -104,16 +104,6 @@ function dnsError(code: string, name: string, text: string): any {
   return e;
 }
 
-/** True when `s` looks like a dotted quad: four runs of 1 to 3 digits (Espruino's RegExp lacks {n,m}). */
-function isDotted(s: string): boolean {
-  var p = s.split('.');
-  if (p.length !== 4) return false;
-  for (var i = 0; i < 4; i++) {
-    if (p[i].length < 1 || p[i].length > 3) return false;
-    for (var j = 0; j < p[i].length; j++) { var c = p[i].charCodeAt(j); if (c < 48 || c > 57) return false; }
-  }
-  return true;
-}
 
 /** Lower-cases ASCII letters only (DNS names compare case-insensitively, RFC 1035 §2.3.3). */
 function lower(s: string): string {
@@ -219,7 +209,7 @@ export class Resolver {
   resolve(name: string, cb: (err: any, address?: string, family?: number) => void): void {
     if (typeof cb !== 'function') throw new Error('dns.lookup: cb must be a function');
     if (typeof name !== 'string') { this.later(cb, dnsError('EBADNAME', String(name), 'name must be a string')); return; }
-    if (isDotted(name)) {
+    if (isDottedQuad(name)) {
       var a = -1;
       try { a = parseIPv4(name); } catch (e) { a = -1; }
       if (a >= 0) { this.later(cb, null, formatIPv4(a)); return; }

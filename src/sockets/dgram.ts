@@ -12,18 +12,8 @@
  *
  *   require("micronet-dgram").register(stack);               // Espruino: built-in dgram over micronet
  */
-import { formatIPv4, parseIPv4, isMulticast } from '../wire/addr';
+import { formatIPv4, parseIPv4, isMulticast, isDottedQuad } from '../wire/addr';
 
-/** True when `s` looks like a dotted quad: four runs of 1 to 3 digits (Espruino's RegExp lacks {n,m}). */
-function isDotted(s: string): boolean {
-  var p = s.split('.');
-  if (p.length !== 4) return false;
-  for (var i = 0; i < 4; i++) {
-    if (p[i].length < 1 || p[i].length > 3) return false;
-    for (var j = 0; j < p[i].length; j++) { var c = p[i].charCodeAt(j); if (c < 48 || c > 57) return false; }
-  }
-  return true;
-}
 
 /** The part of a micronet Stack this module uses. */
 export interface StackLike {
@@ -160,7 +150,7 @@ P.send = function (msg: any, a: any, b: any, c?: any, d?: any, e?: any) {
     port = c; address = d; cb = e;
   } else { port = a; address = b; cb = c; }
   if (typeof address === 'function' || address === undefined) throw new Error('send: address is required (micronet has no default destination)');
-  if (this._lookup && typeof address === 'string' && !isDotted(address)) {
+  if (this._lookup && typeof address === 'string' && !isDottedQuad(address)) {
     // A host name: resolve it first (use(stack, {lookup}) or createSocket({type, lookup})).
     var self = this;
     if (!this._port) this.bind(0);
@@ -360,7 +350,7 @@ export function networkjs(stack: StackLike, options?: { lookup?: Lookup }) {
       while (socks[id]) id++;
       var q: string[] = [];
       var sock: any = { port: 0, queue: q, host: host, options: options || null, group: '', dst: -1, lookupError: '' };
-      if (typeof host === 'string' && !isDotted(host) && lookup) {
+      if (typeof host === 'string' && !isDottedQuad(host) && lookup) {
         // A client socket created with a host name: datagrams whose header says 255.255.255.255 (what
         // Espruino writes for a name) go to the resolved address; until then send() answers busy.
         lookup(host, function (err: any, a?: string) {
@@ -411,7 +401,7 @@ export function networkjs(stack: StackLike, options?: { lookup?: Lookup }) {
       if (data.length < 8 + len) return 0; // the rest is still coming
       if (stack.state.ring.free === 0) return 0; // busy: Espruino offers it again
       var addr = ((data.charCodeAt(0) << 24) | (data.charCodeAt(1) << 16) | (data.charCodeAt(2) << 8) | data.charCodeAt(3)) >>> 0;
-      if (addr === 0xffffffff && s.host !== undefined && typeof s.host === 'string' && !isDotted(s.host) && lookup) {
+      if (addr === 0xffffffff && s.host !== undefined && typeof s.host === 'string' && !isDottedQuad(s.host) && lookup) {
         if (s.lookupError) { driver.lastError = s.lookupError; return -1; }
         if (s.dst < 0) return 0; // still resolving: Espruino offers it again
         addr = s.dst;

@@ -23,6 +23,17 @@ export function parseDigits(s: string, radix: number, maxDigits: number): number
 }
 
 /**
+ * True when `s` looks like a dotted quad: four runs of 1 to 3 decimal digits (values not checked).
+ * Tells an address from a host name before resolving.
+ */
+export function isDottedQuad(s: string): boolean {
+  var p = s.split('.');
+  if (p.length !== 4) return false;
+  for (var i = 0; i < 4; i++) if (parseDigits(p[i], 10, 3) < 0) return false;
+  return true;
+}
+
+/**
  * Parses dotted-quad IPv4 text ("192.0.2.1") into an unsigned 32-bit number.
  * Accepts a number too (returned as unsigned 32-bit if it is an integer in 0..2^32-1).
  * @throws Error naming `what` when the text is not four decimal octets 0..255.
