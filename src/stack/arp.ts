@@ -40,6 +40,11 @@ export interface ArpEntry {
 
 export class ArpCache {
   readonly entries: ArpEntry[];
+  /**
+   * The entry arpOutput found last (any state: it checks address and state before using it). Most
+   * traffic goes to one next hop, the peer or the gateway, so this spares the search of `entries`.
+   */
+  last: ArpEntry;
   constructor(size: number, queueLength: number) {
     this.entries = [];
     for (var i = 0; i < size; i++) {
@@ -48,6 +53,7 @@ export class ArpCache {
       this.entries.push({ state: ARP_FREE, address: 0, mac: new Uint8Array(6), timeMs: 0, requests: 0,
         queue: q, queueLen: ql, queued: 0, stampMs: 0 });
     }
+    this.last = this.entries[0];
   }
 
   /** The entry for `address` in any state but FREE, or null. */
@@ -188,7 +194,11 @@ export function arpRequest(s: StackState, iface: Iface, sender: number, target: 
  * OUT_DROPPED the caller keeps the frame.
  */
 export function arpOutput(s: StackState, iface: Iface, frame: Uint8Array, len: number, nextHop: number): number {
-  var e = iface.arp.find(nextHop);
+  var c = iface.arp, e: ArpEntry | null = c.last;
+  if (e.address !== nextHop || e.state === ARP_FREE) {
+    e = c.find(nextHop);
+    if (e !== null) c.last = e;
+  }
   if (e !== null && (e.state === ARP_RESOLVED || e.state === ARP_STATIC)) {
     frame.set(e.mac, 0);
     return ifaceSend(s, iface, frame, len) ? OUT_SENT : OUT_DROPPED;
