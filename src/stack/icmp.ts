@@ -35,7 +35,17 @@ export function icmpInput(s: StackState, iface: Iface, frame: Uint8Array, hl: nu
   if (!isUnicastSource(iface, src)) { st.errorsSuppressed++; return false; }
   var from = kind === DST_UNICAST ? dst : iface.address;
   if (hl !== IP_HEADER_LEN) frame.set(frame.subarray(o, o + len), IP_PAYLOAD); // drop IP options
-  icmpFinish(frame, IP_PAYLOAD, len, ICMP_ECHO_REPLY, 0);
+  // The reply differs from the request only in its first word (type 8 → 0, code → 0), so its checksum
+  // follows from the request's (RFC 1624 §3) without summing the data again: the request's words sum
+  // to a multiple of 0xffff, so the reply's words but the checksum sum to -(checksum + first word)
+  // modulo 0xffff. A remainder of 0 is ambiguous (0 or 0xffff, RFC 1624 §3): sum those in full.
+  var r = (0x1fffe - ((frame[IP_PAYLOAD + 2] << 8) | frame[IP_PAYLOAD + 3]) -
+    ((frame[IP_PAYLOAD] << 8) | frame[IP_PAYLOAD + 1])) % 0xffff;
+  if (r !== 0) {
+    var c = 0xffff - r;
+    frame[IP_PAYLOAD] = ICMP_ECHO_REPLY; frame[IP_PAYLOAD + 1] = 0;
+    frame[IP_PAYLOAD + 2] = c >>> 8; frame[IP_PAYLOAD + 3] = c;
+  } else icmpFinish(frame, IP_PAYLOAD, len, ICMP_ECHO_REPLY, 0);
   route(s, src, iface);
   st.echoReplies++;
   st.tx++;
