@@ -7,8 +7,12 @@ export class FrameRing {
   /** Number of frames, and octets in each. */
   readonly size: number;
   readonly frameSize: number;
-  /** Free frames (a stack: the most recently freed is reused first, which keeps caches warm). */
-  private pool: Uint8Array[];
+  /**
+   * Free frames (a stack: the most recently freed is reused first, which keeps caches warm); the first
+   * `free` are free. Stack.poll lends pool[free - 1] to Device.receive and takes it only when a frame
+   * arrived; everything else uses take() and give().
+   */
+  pool: Uint8Array[];
   /** Count of free frames. */
   free: number;
   /** Times a frame was wanted and none was free. */
