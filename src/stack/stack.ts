@@ -181,7 +181,9 @@ export class Stack {
         // Not `data == null` (which terser makes of `=== null || === undefined`): on Espruino a loose
         // comparison turns a typed array into a string first, a join of every octet (2 ms for 1472).
         if ((!data && data !== '') || typeof data.length !== 'number') throw new Error('udp.send: data must be a Uint8Array, an array of octets or a string');
-        return self.sendOpts(address, port, data, data.length, null, srcPort, options);
+        // without options straight to udpSend (one call fewer per datagram)
+        return options ? self.sendOpts(address, port, data, data.length, null, srcPort, options) :
+          udpSend(s, address, port, data, data.length, null, srcPort || 0, null, -1, null);
       },
       sendWith: function (address: string | number, port: number, length: number, write: (buf: Uint8Array, off: number) => void, srcPort?: number, options?: SendOptions): boolean {
         if (typeof write !== 'function') throw new Error('udp.sendWith: write must be a function');
