@@ -2,7 +2,7 @@
  * The stack: interfaces, the frame ring, poll(), and the public API objects (udp, arp, stats).
  *
  * Per-frame code and Espruino (measured on the 2v29 Linux build with the minified bundle; counts are
- * interpreter instructions, about 4000 to a microsecond on an x86 host):
+ * interpreter instructions, about 7000 to a microsecond of CPU on an x86 host):
  * - Espruino interprets the source text: every token on the path costs about 2,500 instructions, and
  *   text it only skips (an untaken branch, a long error message) still has to be lexed. A call costs
  *   about 12,000 plus 8,000 per argument; a property lookup walks the object's keys in order.
