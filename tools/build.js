@@ -34,7 +34,9 @@ const ENTRIES = [
 /** Terser settings for engines that interpret source text: ES5 output, no unsafe rewrites. */
 const TERSER = {
   ecma: 5,
-  compress: { passes: 2, unsafe: false, keep_fargs: true },
+  // reduce_funcs off: terser would paste functions used once into their callers as function
+  // expressions, which Espruino re-creates on every call (measured: ~165K instructions each)
+  compress: { passes: 2, unsafe: false, keep_fargs: true, reduce_funcs: false },
   mangle: true,
   format: { ecma: 5, comments: false },
 };
