@@ -162,7 +162,7 @@ export function arpInput(s: StackState, iface: Iface, frame: Uint8Array, len: nu
   // "?Am I the target protocol address? Yes: If Merge_flag is false, add the triplet" (RFC 826).
   // A probe (sender address 0, RFC 5227 §2.1.1) teaches nothing.
   if (e === null && spa !== 0) arpLearn(s, iface, null, spa, frame, o + ARP_SHA);
-  if (oper !== ARP_REQUEST) return;
+  if (oper !== ARP_REQUEST) { st.repliesReceived++; return; }
   // Reply in place: target := sender, sender := us, operation := reply (RFC 826).
   frame.set(frame.subarray(o + ARP_SHA, o + ARP_SHA + 10), o + ARP_THA);
   arpEmit(frame, o, ARP_REPLY, iface.mac, iface.address, frame, o + ARP_THA, spa);

@@ -32,7 +32,7 @@ export function icmpInput(s: StackState, iface: Iface, frame: Uint8Array, hl: nu
   if (frame[o + ICMP_TYPE] !== ICMP_ECHO_REQUEST) { st.otherTypes++; return false; }
   // RFC 1122 §3.2.2.6: an echo request to a broadcast or multicast address MAY be silently discarded.
   if (kind !== DST_UNICAST && !s.cfg.echoBroadcast) { st.broadcastEcho++; return false; }
-  if (!isUnicastSource(iface, src)) { st.errorsSuppressed++; return false; }
+  if (!isUnicastSource(iface, src)) { st.badSource++; return false; }
   var from = kind === DST_UNICAST ? dst : iface.address;
   if (hl !== IP_HEADER_LEN) frame.set(frame.subarray(o, o + len), IP_PAYLOAD); // drop IP options
   // The reply differs from the request only in its first word (type 8 → 0, code → 0), so its checksum

@@ -159,30 +159,33 @@ export function igmpInput(s: StackState, iface: Iface, frame: Uint8Array, hl: nu
   var ms = iface.memberships, i: number;
   if (type === IGMP_QUERY) {
     var code = frame[o + IGMP_MAX_RESP];
+    var v3 = len >= IGMP_V3_QUERY_MIN_LEN;
+    if (!v3 && code === 0) group = 0; // RFC 2236 §4: a v1 query (Max Resp Time 0) is always general
+    var m: Membership | null = null;
+    if (group !== 0) {
+      m = find(iface, group);
+      if (m === null) { st.otherGroup++; return false; } // a group-specific query about another group
+    }
     var tenths: number;
-    if (len >= IGMP_V3_QUERY_MIN_LEN) { st.queriesV3++; tenths = /*@__NOINLINE__*/ igmpMaxRespTenths(code, true); }
+    if (v3) { st.queriesV3++; tenths = /*@__NOINLINE__*/ igmpMaxRespTenths(code, true); }
     else if (code === 0) {
       // RFC 2236 §4: a query with Max Resp Time 0 comes from an IGMPv1 router.
       st.queriesV1++;
       tenths = V1_MAX_RESP_TENTHS;
       iface.igmpV1UntilMs = s.now + V1_ROUTER_PRESENT_MS;
-      group = 0; // v1 queries are always general
     } else { st.queriesV2++; tenths = code; }
     var maxMs = tenths * 100;
     if (maxMs < 1) maxMs = 1;
-    if (group === 0) {
+    if (m === null) {
       for (i = 0; i < ms.length; i++) schedule(s, ms[i], maxMs);
-    } else {
-      var m = find(iface, group);
-      if (m === null) { st.otherGroup++; return false; }
-      schedule(s, m, maxMs);
-    }
+    } else schedule(s, m, maxMs);
     return false;
   }
   if (type === IGMP_V1_REPORT || type === IGMP_V2_REPORT) {
     // Another host reported: stop our timer and clear the flag (RFC 2236 §3 suppression).
     var r = find(iface, group);
     if (r === null) { st.otherGroup++; return false; }
+    st.reportsHeard++;
     if (r.timerMs >= 0) st.reportsSuppressed++;
     r.timerMs = -1;
     r.unsolicitedLeft = 0;

@@ -2,6 +2,7 @@
  * IPv4 input and output (RFC 791, host rules of RFC 1122 §3.2.1), and next-hop selection.
  */
 import { StackState } from './types';
+import { macEqual } from '../wire/bytes';
 import { Iface } from './iface';
 import { arpOutput, ifaceSend, OUT_SENT, OUT_DROPPED } from './arp';
 import { ETH_HEADER_LEN, BROADCAST_MAC } from '../wire/ethernet';
@@ -45,6 +46,8 @@ export function ipInput(s: StackState, iface: Iface, frame: Uint8Array, len: num
   // Ethernet pads short frames: trust the total length, never the frame length (RFC 1122 §3.2.1.8
   // applies to the header; a total beyond what arrived means a truncated packet).
   if (total < hl || total > len) { st.badLength++; return false; }
+  // Above the 1500-octet MTU (RFC 894): a giant no peer should send, and no answer of that size may leave.
+  if (total > 1500) { st.tooLong++; return false; }
   var dst = ((frame[30] << 24) | (frame[31] << 16) | (frame[32] << 8) | frame[33]) >>> 0;
   var kind = DST_UNICAST;
   if (dst !== iface.address || dst === 0) {
@@ -54,7 +57,10 @@ export function ipInput(s: StackState, iface: Iface, frame: Uint8Array, len: num
   }
   var src = ((frame[26] << 24) | (frame[27] << 16) | (frame[28] << 8) | frame[29]) >>> 0;
   // RFC 1122 §3.2.1.3: silently discard a datagram whose source is broadcast or multicast.
-  if (src === IP_BROADCAST || (src >>> 28) === 14 || (src === iface.broadcast && iface.netmask !== 0xffffffff)) {
+  // Our own address from another MAC is a spoofed or looped datagram (as Linux's martian-source check);
+  // from our own MAC it is our multicast loopback or a loopback device.
+  if (src === IP_BROADCAST || (src >>> 28) === 14 || (src === iface.broadcast && iface.netmask !== 0xffffffff) ||
+    (src === iface.address && src !== 0 && !macEqual(frame, 6, iface.mac, 0))) {
     st.badSource++; return false;
   }
   // more fragments (IP_MF) or a fragment offset (IP_OFFMASK): the low 14 bits of the field

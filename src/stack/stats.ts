@@ -1,8 +1,19 @@
 /**
  * Counters per layer (lwIP's "stats"): `rx` and `tx` for frames/packets seen and sent, then one counter
- * per drop reason. For a layer, rx = what it passed up or answered + the sum of its drop counters, so
- * a frame is never lost without a counter saying why. Plain objects of numbers: cheap to increment
- * (`s.ip.badChecksum++`), easy to print.
+ * per outcome. Every frame that reaches a layer ends in exactly one outcome counter, so a frame is never
+ * lost without a counter saying why (the fuzzer checks these balances after every frame):
+ *   eth.rx  = tooShort + notForUs + unknownType + tooLong + arp.rx + (ip.rx - ip.multicastLoop)
+ *   arp.rx  = disabled + invalid + badOperation + looped + conflicts + badSender + notForUs
+ *             + repliesSent + repliesReceived
+ *   ip.rx   = tooShort + badVersion + badHeaderLength + badChecksum + badLength + tooLong + fragments
+ *             + notForUs + badSource + unknownProtocol + delivered   (delivered = icmp.rx + udp.rx + igmp.rx)
+ *   icmp.rx = tooShort + badChecksum + otherTypes + broadcastEcho + badSource + echoReplies
+ *   igmp.rx = tooShort + badChecksum + notMulticast + queriesV1 + queriesV2 + queriesV3 + otherGroup
+ *             + reportsHeard + otherMessages + unknownType          (reportsSuppressed is part of reportsHeard)
+ *   udp.rx  = tooShort + badLength + badChecksum + noPort + delivered
+ * On the way out: icmp.tx = echoReplies + errorsSent; arp.tx = repliesSent + requestsSent. Errors not sent
+ * are icmp.errorsRateLimited, icmp.errorsSuppressed or ip.noFrame. Plain objects of numbers: cheap to
+ * increment (`s.ip.badChecksum++`), easy to print.
  */
 export function newStats() {
   return {
@@ -18,6 +29,7 @@ export function newStats() {
     arp: {
       rx: 0, tx: 0,
       /** Requests we answered. */ repliesSent: 0,
+      /** Replies addressed to us (their sender learned). */ repliesReceived: 0,
       /** Requests we sent (resolution and gratuitous). */ requestsSent: 0,
       /** Wrong hardware/protocol type or size, or shorter than 28 octets (RFC 826). */ invalid: 0,
       /** Valid, but the target is not our address (entries we already had were refreshed). */ notForUs: 0,
@@ -40,8 +52,9 @@ export function newStats() {
       tooShort: 0, badVersion: 0, badHeaderLength: 0, badChecksum: 0,
       /** Total length below the header length or beyond the received octets (truncated). */ badLength: 0,
       /** Fragments (MF set or offset nonzero): no reassembly yet. */ fragments: 0,
+      /** Total length above the 1500-octet MTU (a giant; never answered). */ tooLong: 0,
       /** Destination is not one of our addresses, broadcasts or joined groups. */ notForUs: 0,
-      /** Source is broadcast, multicast or 0 with a unicast destination (RFC 1122 §3.2.1.3). */ badSource: 0,
+      /** Source is broadcast or multicast (RFC 1122 §3.2.1.3), or our own address from another MAC. */ badSource: 0,
       /** Multicast we sent, delivered to our own listeners too (Config.multicastLoop). */ multicastLoop: 0,
       /** Protocol we do not implement (answered with protocol unreachable when allowed). */ unknownProtocol: 0,
       /** Send with no interface or route for the destination. */ noRoute: 0,
@@ -53,6 +66,7 @@ export function newStats() {
       /** Echo requests answered. */ echoReplies: 0,
       /** Echo requests to broadcast/multicast, ignored (Config.echoBroadcast off). */ broadcastEcho: 0,
       /** Echo replies and other messages received and not acted on (counted, then dropped). */ otherTypes: 0,
+      /** Echo requests from a source that is not a unicast host address (0.0.0.0, a broadcast). */ badSource: 0,
       /** Destination-unreachable errors we sent. */ errorsSent: 0,
       /** Errors not sent because of the rate limit. */ errorsRateLimited: 0,
       /** Errors not sent by rule (RFC 1122 §3.2.2: about broadcast, multicast, ICMP errors, non-unicast
@@ -62,9 +76,11 @@ export function newStats() {
       rx: 0, tx: 0, tooShort: 0, badChecksum: 0,
       /** Not addressed to a multicast group (IGMP travels only to groups, RFC 2236 §2). */ notMulticast: 0,
       /** Queries by version: v1 (Max Resp Time 0), v2, v3 (answered as v2, RFC 3376 §7.1). */ queriesV1: 0, queriesV2: 0, queriesV3: 0,
-      /** About a group we have not joined (group-specific query, other host's report). */ otherGroup: 0,
+      /** About a group we have not joined (group-specific query, other host's report); counted instead
+       *  of the query version. */ otherGroup: 0,
       /** Reports we sent (unsolicited and answers). */ reportsSent: 0,
-      /** Our pending report cancelled because another host reported first. */ reportsSuppressed: 0,
+      /** Other hosts' reports for a group we joined (each clears our last-reporter flag). */ reportsHeard: 0,
+      /** Of reportsHeard, those that cancelled a report of ours that was pending (RFC 2236 §3). */ reportsSuppressed: 0,
       leavesSent: 0,
       /** Leaves and v3 reports of other hosts: nothing for a host to do. */ otherMessages: 0,
       unknownType: 0,

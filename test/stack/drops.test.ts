@@ -22,7 +22,7 @@ import {
 /** Counters that record activity, not a drop. Every other counter of stats() is a drop reason. */
 const ACTIVITY = new Set([
   'rx', 'tx', 'delivered', 'repliesSent', 'requestsSent', 'echoReplies', 'errorsSent', 'reportsSent',
-  'leavesSent', 'queriesV1', 'queriesV2', 'queriesV3', 'multicastLoop', 'evictions',
+  'leavesSent', 'queriesV1', 'queriesV2', 'queriesV3', 'multicastLoop', 'evictions', 'repliesReceived', 'reportsHeard',
 ]);
 const LAYERS = ['eth', 'arp', 'ip', 'icmp', 'igmp', 'udp'];
 
@@ -100,7 +100,7 @@ afterEach(() => {
     // stats.ts: rx = passed up + drops, per layer
     expect(st.eth.rx).toBe(st.eth.tooShort + st.eth.notForUs + st.eth.unknownType + st.eth.tooLong + st.arp.rx + st.ip.rx);
     expect(st.ip.rx).toBe(st.ip.tooShort + st.ip.badVersion + st.ip.badHeaderLength + st.ip.badChecksum +
-      st.ip.badLength + st.ip.fragments + st.ip.notForUs + st.ip.badSource + st.ip.unknownProtocol + st.ip.delivered);
+      st.ip.badLength + st.ip.tooLong + st.ip.fragments + st.ip.notForUs + st.ip.badSource + st.ip.unknownProtocol + st.ip.delivered);
     expect(st.ip.delivered).toBe(st.icmp.rx + st.udp.rx + (st.igmp ? st.igmp.rx : 0));
     expect(st.udp.rx).toBe(st.udp.tooShort + st.udp.badLength + st.udp.badChecksum + st.udp.noPort + st.udp.delivered);
   }
@@ -584,10 +584,24 @@ describe('icmp drops', () => {
     expect(sent).toEqual([]);
   });
 
-  test('errorsSuppressed: an echo request from source 0.0.0.0 is not answered', () => {
+  test('badSource: an echo request from source 0.0.0.0 is not answered', () => {
     const r = rig();
     let sent: Uint8Array[] = [];
-    expect(r.drops(() => { sent = r.deliver(echoFrame({ src: '0.0.0.0', data: [1] })); })).toEqual({ 'icmp.errorsSuppressed': 1 });
+    expect(r.drops(() => { sent = r.deliver(echoFrame({ src: '0.0.0.0', data: [1] })); })).toEqual({ 'icmp.badSource': 1 });
+    expect(sent).toEqual([]);
+  });
+
+  test('ip.badSource: a datagram from our own address but another MAC (spoofed or looped) is dropped', () => {
+    const r = rig();
+    let sent: Uint8Array[] = [];
+    expect(r.drops(() => { sent = r.deliver(echoFrame({ src: US_IP, data: [1] })); })).toEqual({ 'ip.badSource': 1 });
+    expect(sent).toEqual([]);
+  });
+
+  test('ip.tooLong: a datagram above the 1500-octet MTU is dropped, not answered with a giant', () => {
+    const r = rig();
+    let sent: Uint8Array[] = [];
+    expect(r.drops(() => { sent = r.deliver(echoFrame({ data: new Uint8Array(1473) })); })).toEqual({ 'ip.tooLong': 1 });
     expect(sent).toEqual([]);
   });
 
