@@ -150,6 +150,8 @@ export class Stack {
   readonly state: StackState;
   private nextTimerMs: number;
   private nextLinkMs: number;
+  /** Event listeners by event name (on/emit). */
+  private listeners: { [event: string]: ((a?: any, b?: any) => void)[] };
 
   constructor(options?: Partial<Config>) {
     var cfg = makeConfig(options);
@@ -164,6 +166,7 @@ export class Stack {
     this.interfaces = s.ifaces;
     this.nextTimerMs = -1e15;
     this.nextLinkMs = -1e15;
+    this.listeners = {};
     var self = this;
     this.udp = {
       bind: function (port: number, listener: UdpListener): number {
@@ -336,7 +339,87 @@ export class Stack {
     routesForIface(s, f);
     f.announce = f.arpEnabled && c[0] !== 0;
     this.nextTimerMs = -1e15;
+    if (this.listeners.ip) this.emit('ip', this.getIP(f), f.name);
     return f;
+  }
+
+  /**
+   * Adds a listener for `event` (Espruino's convention; Node's EventEmitter subset):
+   * - 'link' (up: boolean, iface: string) when an interface's link goes down or comes back (seen by the
+   *   link checks, every Config.linkCheckMs);
+   * - 'ip' (info, iface: string) when configure() or setIP() gives an interface new addressing (info as
+   *   getIP gives it).
+   */
+  on(event: string, fn: (a?: any, b?: any) => void): Stack {
+    var l = this.listeners[event] || (this.listeners[event] = []);
+    l.push(fn);
+    return this;
+  }
+
+  /** Removes a listener added with on(). */
+  removeListener(event: string, fn: (a?: any, b?: any) => void): Stack {
+    var l = this.listeners[event];
+    if (l) { var i = l.indexOf(fn); if (i >= 0) l.splice(i, 1); }
+    return this;
+  }
+
+  /** Calls the listeners of `event`; an exception in one is counted (udp.listenerErrors) and kept in state.lastListenerError. */
+  emit(event: string, a?: any, b?: any): boolean {
+    var l = this.listeners[event];
+    if (!l || l.length === 0) return false;
+    l = l.slice();
+    for (var i = 0; i < l.length; i++) {
+      try { l[i](a, b); } catch (e) { this.state.stats.udp.listenerErrors++; this.state.lastListenerError = e; }
+    }
+    return true;
+  }
+
+  /**
+   * The addressing of an interface in the built-in WIZnet module's shape: {ip, subnet, gateway, mac}
+   * (strings; gateway "0.0.0.0" when none). `iface` defaults to the first interface. With a callback,
+   * also calls `cb(null, info)` (Node-style, as Espruino's network modules do).
+   * @throws Error when the stack has no such interface (passed to `cb` instead when one is given).
+   */
+  getIP(iface?: any, cb?: (err: any, info?: any) => void): any {
+    if (typeof iface === 'function') { cb = iface; iface = undefined; }
+    var f: Iface;
+    try {
+      f = iface === undefined ? this.firstIface('getIP') : this.ifaceArg(iface, 0, 'getIP');
+    } catch (e) {
+      if (cb) { cb(e); return null; }
+      throw e;
+    }
+    var info = { ip: formatIPv4(f.address), subnet: formatIPv4(f.netmask), gateway: formatIPv4(f.gateway), mac: formatMac(f.mac) };
+    if (cb) cb(null, info);
+    return info;
+  }
+
+  /**
+   * Sets an interface's addressing, in the built-in WIZnet module's shape: `{ip, subnet, gateway, iface}`
+   * (iface: name or interface, default the first; subnet default 255.255.255.0; `mac` may be given only
+   * if it equals the device's, since the chip's MAC is set at connect). Calls `cb(err)` when given;
+   * returns true on success. Same effects as configure().
+   * @throws Error on a bad option when no callback is given.
+   */
+  setIP(opts: { ip: string; subnet?: string; gateway?: string; mac?: string; iface?: any }, cb?: (err: any) => void): boolean {
+    try {
+      if (!opts || !opts.ip) throw new Error('setIP: options.ip is required');
+      var f = opts.iface === undefined ? this.firstIface('setIP') : this.ifaceArg(opts.iface, 0, 'setIP');
+      if (opts.mac !== undefined && formatMac(parseMac(opts.mac, 'setIP: mac')) !== formatMac(f.mac))
+        throw new Error('setIP: mac ' + opts.mac + ' differs from the device\'s ' + formatMac(f.mac) + ' (set it when connecting the chip)');
+      this.configure(f, { address: opts.ip, netmask: opts.subnet || '255.255.255.0', gateway: opts.gateway });
+    } catch (e) {
+      if (cb) { cb(e); return false; }
+      throw e;
+    }
+    if (cb) cb(null);
+    return true;
+  }
+
+  /** The first interface. @throws Error naming `what` when there is none. */
+  private firstIface(what: string): Iface {
+    if (this.state.ifaces.length === 0) throw new Error(what + ': the stack has no interface (addInterface first)');
+    return this.state.ifaces[0];
   }
 
   /**
@@ -390,6 +473,7 @@ export class Stack {
         iface.up = up;
         if (changed && up) { iface.announce = iface.arpEnabled; igmpRejoin(s, iface); }
         if (changed && iface.linkHook !== null) iface.linkHook(up);
+        if (changed) this.emit('link', up, iface.name);
       }
       if (iface.announce && iface.up) {
         // Gratuitous ARP: a request for our own address (RFC 5227 §3 announcement; RFC 826 updates).

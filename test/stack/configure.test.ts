@@ -77,3 +77,41 @@ describe('hooks', () => {
     expect(links).toEqual([false, true]);
   });
 });
+
+describe('board-facing API: getIP, setIP, events', () => {
+  test('getIP and setIP in the WIZnet module\'s shape, with Node-style callbacks', () => {
+    const dev = new QueueDevice();
+    const stack = createStack();
+    expect(() => stack.getIP()).toThrow(/no interface/);
+    stack.addInterface(dev, { address: '192.0.2.2', netmask: '255.255.255.0', name: 'eth0' });
+    const info = { ip: '192.0.2.2', subnet: '255.255.255.0', gateway: '0.0.0.0', mac: '02:00:00:00:00:02' };
+    expect(stack.getIP()).toEqual(info);
+    let got: any[] = [];
+    stack.getIP((err: any, i: any) => { got = [err, i]; });
+    expect(got).toEqual([null, info]);
+    const events: any[] = [];
+    stack.on('ip', (i: any, name: string) => events.push([i.ip, name]));
+    stack.setIP({ ip: '198.51.100.7', subnet: '255.255.255.0', gateway: '198.51.100.1' }, (err: any) => { got = [err]; });
+    expect(got).toEqual([null]);
+    expect(stack.getIP('eth0')).toMatchObject({ ip: '198.51.100.7', gateway: '198.51.100.1' });
+    expect(events).toEqual([['198.51.100.7', 'eth0']]);
+    stack.setIP({ ip: '198.51.100.300' }, (err: any) => { got = [err]; });
+    expect(String(got[0])).toMatch(/address/);
+    expect(() => stack.setIP({ ip: '198.51.100.8', mac: '02:00:00:00:00:99' })).toThrow(/mac/);
+  });
+
+  test('link events as the link checks see them', () => {
+    const dev = withLink(new QueueDevice(), true);
+    const stack = createStack({ linkCheckMs: 100 });
+    stack.addInterface(dev, { address: '192.0.2.2', netmask: '255.255.255.0', name: 'wiz' });
+    const seen: any[] = [];
+    stack.on('link', (up: boolean, name: string) => seen.push([up, name]));
+    stack.poll(0);
+    dev.link = false;
+    stack.poll(100);
+    stack.poll(200);
+    dev.link = true;
+    stack.poll(300);
+    expect(seen).toEqual([[false, 'wiz'], [true, 'wiz']]);
+  });
+});
