@@ -31,6 +31,7 @@
  * Memory: copies for duplicate, reorder and (tx) corrupt/truncate use buffers of `frameSize` octets
  * allocated here, once, only for the faults that are switched on. No allocation per frame.
  */
+import { forwardOptional } from './forward';
 import type { Device } from '../drivers/device';
 import { xorshift32, pctThreshold } from './prng';
 
@@ -300,11 +301,7 @@ export function faultInjector(device: Device, options?: FaultInjectorOptions): F
     flush: flushTx,
     pause: function (p: boolean): void { paused = !!p; },
   };
-  if (typeof device.linkUp === 'function') dev.linkUp = function (): boolean { return (device as any).linkUp(); };
-  if (typeof device.setMulticast === 'function') dev.setMulticast = function (macs: Uint8Array[] | null): void { (device as any).setMulticast(macs); };
   // Checksum offload would hide a corrupted frame from the stack's checks: forwarded only when no
   // damage is done in that direction.
-  if ((device as any).rxChecksumOffload && !(rx.on && (corruptT > 0 || truncT > 0))) dev.rxChecksumOffload = true;
-  if ((device as any).txChecksumOffload) dev.txChecksumOffload = true;
-  return dev as FaultInjector;
+  return forwardOptional(dev, device, !(rx.on && (corruptT > 0 || truncT > 0))) as FaultInjector;
 }

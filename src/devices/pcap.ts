@@ -23,6 +23,7 @@
  * Timestamps come from the `clock` option in milliseconds (the core never reads a clock; give the same
  * time source as stack.poll). Memory: one buffer of 16 + min(snaplen, frameSize) octets, allocated here.
  */
+import { forwardOptional } from './forward';
 import type { Device } from '../drivers/device';
 
 /** Options of `pcapWriter`. */
@@ -134,9 +135,5 @@ export function pcapWriter(device: Device, sink: (chunk: Uint8Array) => void, op
     },
     stats: function () { return st; },
   };
-  if (typeof device.linkUp === 'function') dev.linkUp = function (): boolean { return (device as any).linkUp(); };
-  if (typeof device.setMulticast === 'function') dev.setMulticast = function (macs: Uint8Array[] | null): void { (device as any).setMulticast(macs); };
-  if ((device as any).rxChecksumOffload) dev.rxChecksumOffload = true;
-  if ((device as any).txChecksumOffload) dev.txChecksumOffload = true;
-  return dev as PcapWriter;
+  return forwardOptional(dev, device, true) as PcapWriter;
 }

@@ -18,6 +18,7 @@
  * A tracer is a debugging aid: each line is a new string (allocation per frame is the point of it).
  * Frames pass unchanged; a throwing `print` is counted (printErrors) and never reaches the stack.
  */
+import { forwardOptional } from './forward';
 import type { Device } from '../drivers/device';
 
 /** Options of `tracer`. */
@@ -185,9 +186,5 @@ export function tracer(device: Device, print?: (line: string) => void, options?:
     },
     stats: function () { return st; },
   };
-  if (typeof device.linkUp === 'function') dev.linkUp = function (): boolean { return (device as any).linkUp(); };
-  if (typeof device.setMulticast === 'function') dev.setMulticast = function (macs: Uint8Array[] | null): void { (device as any).setMulticast(macs); };
-  if ((device as any).rxChecksumOffload) dev.rxChecksumOffload = true;
-  if ((device as any).txChecksumOffload) dev.txChecksumOffload = true;
-  return dev as Tracer;
+  return forwardOptional(dev, device, true) as Tracer;
 }
