@@ -4,9 +4,8 @@
  */
 import { StackState } from './types';
 import { Iface } from './iface';
-import { OUT_PARKED, OUT_DROPPED } from './arp';
+import { OUT_SENT, OUT_PARKED, OUT_DROPPED } from './arp';
 import { ipOutput, ipInput, route } from './ipv4';
-import { OUT_SENT } from './arp';
 import { icmpSendError } from './icmp';
 import { ETH_HEADER_LEN, ETH_MTU } from '../wire/ethernet';
 import { onesSum } from '../wire/checksum';
