@@ -2,6 +2,8 @@
 /**
  * Builds the shipped ES5 modules into dist/:
  *   micronet.js / .min.js                CommonJS (Espruino Storage `require` and Node `require`)
+ *   micronet.tok                         the .min.js pretokenised for Espruino (tools/pretokenise.js):
+ *                                        what `npm run upload` stores on a board (every module has one)
  *   micronet.global.js / .global.min.js  plain script defining a global `micronet` (JerryScript, Duktape)
  *   micronet-enc28j60.js / .min.js       ENC28J60 driver, needs nothing from the core
  *   micronet-w5500.js / .min.js          W5500 MACRAW driver, needs nothing from the core
@@ -21,6 +23,8 @@ const { rollup } = require('rollup');
 const typescript = require('@rollup/plugin-typescript');
 const terser = require('@rollup/plugin-terser');
 const { execFileSync } = require('child_process');
+const { pretokenise } = require('./pretokenise');
+const { mangleRegex } = require('./mangle-names');
 
 const root = path.join(__dirname, '..');
 const FEATURES_FILE = path.join(root, 'src', 'features.ts');
@@ -43,7 +47,9 @@ const TERSER = {
   // expressions, which Espruino re-creates on every call (measured: ~165K instructions each)
   compress: { passes: 2, unsafe: false, keep_fargs: true, reduce_funcs: false },
   mangle: true,
-  format: { ecma: 5, comments: false },
+  // line breaks every ~200 characters (between tokens): Espruino's error report quotes the line an
+  // error happened on, and a module on one line would fill the console
+  format: { ecma: 5, comments: false, max_line_len: 200 },
 };
 
 /** The switches of src/features.ts: { NAME: value } as written there (the full build's values). */
@@ -92,7 +98,17 @@ function featuresPlugin(values) {
   };
 }
 
-async function buildOne(entry, base, globalName, dist, features) {
+/**
+ * Terser options for one build run: TERSER plus property mangling of the internal names
+ * (tools/mangle-names.js) with a name cache shared by every bundle the run writes, so modules built on
+ * the core reach its internals under the same short names. `cache` is that shared object.
+ */
+function terserFor(cache) {
+  return { ...TERSER, nameCache: cache,
+    mangle: { ...(typeof TERSER.mangle === 'object' ? TERSER.mangle : {}), properties: { regex: mangleRegex(), keep_quoted: true } } };
+}
+
+async function buildOne(entry, base, globalName, dist, features, cache) {
   const bundle = await rollup({
     input: path.join(root, entry),
     plugins: [features ? featuresPlugin(features) : null, typescript({ tsconfig: path.join(root, 'tsconfig.json'), include: ['src/**/*.ts'], noEmitOnError: true, outDir: dist })],
@@ -100,12 +116,18 @@ async function buildOne(entry, base, globalName, dist, features) {
   });
   const common = { generatedCode: { preset: 'es5', constBindings: false, arrowFunctions: false, objectShorthand: false }, freeze: false };
   await bundle.write({ ...common, file: path.join(dist, base + '.js'), format: 'cjs', exports: 'named', esModule: false });
-  await bundle.write({ ...common, file: path.join(dist, base + '.min.js'), format: 'cjs', exports: 'named', esModule: false, plugins: [terser(TERSER)] });
+  if (cache) delete cache.vars;
+  await bundle.write({ ...common, file: path.join(dist, base + '.min.js'), format: 'cjs', exports: 'named', esModule: false, plugins: [terser(terserFor(cache))] });
+  // what a board stores: the minified module pretokenised (tools/pretokenise.js)
+  fs.writeFileSync(path.join(dist, base + '.tok'), pretokenise(fs.readFileSync(path.join(dist, base + '.min.js'), 'utf8')));
   if (globalName) {
     await bundle.write({ ...common, file: path.join(dist, base + '.global.js'), format: 'iife', name: globalName, exports: 'named' });
-    await bundle.write({ ...common, file: path.join(dist, base + '.global.min.js'), format: 'iife', name: globalName, exports: 'named', plugins: [terser(TERSER)] });
+    if (cache) delete cache.vars;
+    await bundle.write({ ...common, file: path.join(dist, base + '.global.min.js'), format: 'iife', name: globalName, exports: 'named', plugins: [terser(terserFor(cache))] });
   }
   await bundle.close();
+  // only property names are shared between bundles; top-level names are each bundle's own
+  if (cache) delete cache.vars;
 }
 
 async function main() {
@@ -120,15 +142,17 @@ async function main() {
       const out = path.join(dist, p.name);
       fs.rmSync(out, { recursive: true, force: true });
       fs.mkdirSync(out, { recursive: true });
-      for (const [entry, base, g] of ENTRIES) if (p.modules.indexOf(base) >= 0) await buildOne(entry, base, g, out, p.features);
+      const cache = {};
+      for (const [entry, base, g] of ENTRIES) if (p.modules.indexOf(base) >= 0) await buildOne(entry, base, g, out, p.features, cache);
       if (!quiet) console.log('built profile ' + p.name + ' into ' + path.relative(root, out) + ': ' + fs.readdirSync(out).sort().join(' '));
     }
     return;
   }
   fs.mkdirSync(dist, { recursive: true });
+  const cache = {};
   for (const [entry, base, g] of ENTRIES) {
     if (!fs.existsSync(path.join(root, entry))) continue; // a driver not written yet
-    await buildOne(entry, base, g, dist, null);
+    await buildOne(entry, base, g, dist, null, cache);
   }
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json'),
     '--declaration', '--emitDeclarationOnly', '--outDir', path.join(dist, 'types')], { stdio: 'inherit' });

@@ -29,6 +29,11 @@ export interface Device {
    * multicast. An empty list accepts none (broadcast is always accepted).
    */
   setMulticast?(macs: Uint8Array[] | null): void;
+  /** Optional: the device has verified the IPv4, UDP and TCP checksums of what it receives (the stack
+   *  then skips them). Read once, when the interface is added. */
+  rxChecksumOffload?: boolean;
+  /** Optional: the device fills the IPv4, UDP and TCP checksums of what it sends (the stack writes 0). */
+  txChecksumOffload?: boolean;
 }
 
 /** A pin as Espruino passes it: a Pin object on a board, any token in a simulation. */

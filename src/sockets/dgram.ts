@@ -24,7 +24,7 @@ export interface StackLike {
   };
   igmp: { join(group: string | number, iface?: any): void; leave(group: string | number, iface?: any): boolean };
   interfaces: { name: string; address: number; broadcast: number }[];
-  state: { ring: { free: number } };
+  state: { free: number };
 }
 
 /** Calls fn on the next turn of the event loop where the engine has timers, else at once. */
@@ -399,7 +399,7 @@ export function networkjs(stack: StackLike, options?: { lookup?: Lookup }) {
       if (data.length < 8) return data.length; // not a framed datagram: consume it
       var len = data.charCodeAt(6) | (data.charCodeAt(7) << 8);
       if (data.length < 8 + len) return 0; // the rest is still coming
-      if (stack.state.ring.free === 0) return 0; // busy: Espruino offers it again
+      if (stack.state.free === 0) return 0; // busy: Espruino offers it again
       var addr = ((data.charCodeAt(0) << 24) | (data.charCodeAt(1) << 16) | (data.charCodeAt(2) << 8) | data.charCodeAt(3)) >>> 0;
       if (addr === 0xffffffff && s.host !== undefined && typeof s.host === 'string' && !isDottedQuad(s.host) && lookup) {
         if (s.lookupError) { driver.lastError = s.lookupError; return -1; }

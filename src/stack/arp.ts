@@ -2,13 +2,27 @@
  * ARP (RFC 826) with the host rules of RFC 1122 §2.3.2: a fixed-size cache per interface with aging,
  * answers for our address, learning from packets aimed at us, resolution with retries and a bounded
  * queue of frames waiting per entry, gratuitous ARP, static entries.
+ *
+ * The cache is struct-of-arrays, allocated once with the interface (iface.ts): entry i has
+ *   arpTimes[i * ARP_W + ...]  ADDR (unsigned 32-bit), TIME (PENDING: next request is due; RESOLVED:
+ *                              expiry; ms), STAMP (created or last confirmed, ms, for eviction), then
+ *                              the lengths of its parked frames (LEN0 + k)
+ *   arpBytes[i * 9 + ...]      MAC (6 octets), STATE, REQUESTS sent, QUEUED frames
+ *   arpQueue[i * q + k]        its k-th parked frame (q = Config.arpQueueLength)
+ * A few typed arrays cost far fewer JsVar blocks on Espruino than an object per entry.
+ *
+ * The ARP packet (RFC 826), after the 14-octet Ethernet header:
+ *   0 hardware type (1)  2 protocol type (0x0800)  4 hardware length (6)  5 protocol length (4)
+ *   6 operation (1 request, 2 reply)  8 sender MAC  14 sender address  18 target MAC  24 target address
  */
-import { StackState } from './types';
-import { Iface } from './iface';
-import { get32, macEqual } from '../wire/bytes';
-import { ETH_HEADER_LEN, ETHERTYPE_ARP, ethEmit, BROADCAST_MAC } from '../wire/ethernet';
-import { arpValid, arpEmit, ARP_OPER, ARP_SHA, ARP_SPA, ARP_TPA, ARP_THA, ARP_REQUEST, ARP_REPLY, ARP_LEN } from '../wire/arp';
-import { isMulticast } from '../wire/addr';
+import { StackState, Iface } from './types';
+import { ARP } from '../features';
+import { ifaceSend, take, give } from './ring';
+import {
+  ARP_RX, ARP_TX, ARP_REPLIES_SENT, ARP_REPLIES_RECEIVED, ARP_REQUESTS_SENT, ARP_INVALID, ARP_NOT_FOR_US,
+  ARP_BAD_OPERATION, ARP_LOOPED, ARP_CONFLICTS, ARP_BAD_SENDER, ARP_DISABLED, ARP_QUEUE_FULL, ARP_TIMEOUTS,
+  ARP_EVICTIONS, ARP_EVICTED_FRAMES, ARP_UNRESOLVABLE,
+} from './stats';
 
 /** Entry states. */
 export var ARP_FREE = 0;
@@ -21,170 +35,143 @@ export var OUT_SENT = 0;
 export var OUT_PARKED = 1;
 export var OUT_DROPPED = 2;
 
-/** One cache entry, allocated once with the cache. */
-export interface ArpEntry {
-  state: number;
-  address: number;
-  mac: Uint8Array;
-  /** PENDING: when the next request is due; RESOLVED: when the entry expires (ms). */
-  timeMs: number;
-  /** Requests sent so far (PENDING). */
-  requests: number;
-  /** Frames parked waiting for the MAC, with their lengths; `queued` of them are in use. */
-  queue: Uint8Array[];
-  queueLen: number[];
-  queued: number;
-  /** Last time the entry was created or confirmed (for eviction: oldest first). */
-  stampMs: number;
+/** Float64 slots per entry before the parked frames' lengths: address, time, stamp. */
+export var ARP_W = 3;
+var ADDR = 0, TIME = 1, STAMP = 2;
+/** Octets per entry in arpBytes: MAC, state, requests, queued. */
+export var ARP_B = 9;
+var STATE = 6, REQUESTS = 7, QUEUED = 8;
+
+/** The entry of `address` in any state but FREE, or -1. */
+export function arpFind(iface: Iface, address: number): number {
+  var t = iface.arpTimes, b = iface.arpBytes, w = ARP_W + iface.arpQ;
+  for (var i = 0; i < iface.arpSize; i++) if (b[i * ARP_B + STATE] !== ARP_FREE && t[i * w + ADDR] === address) return i;
+  return -1;
 }
 
-export class ArpCache {
-  readonly entries: ArpEntry[];
-  /**
-   * The entry arpOutput found last (any state: it checks address and state before using it). Most
-   * traffic goes to one next hop, the peer or the gateway, so this spares the search of `entries`.
-   */
-  last: ArpEntry;
-  constructor(size: number, queueLength: number) {
-    this.entries = [];
-    for (var i = 0; i < size; i++) {
-      var q: Uint8Array[] = [], ql: number[] = [];
-      for (var j = 0; j < queueLength; j++) { q.push(null as any); ql.push(0); }
-      this.entries.push({ state: ARP_FREE, address: 0, mac: new Uint8Array(6), timeMs: 0, requests: 0,
-        queue: q, queueLen: ql, queued: 0, stampMs: 0 });
+/**
+ * Returns entry i's parked frames to the ring (send: first to the entry's MAC, now known), and the count.
+ */
+function arpRelease(s: StackState, iface: Iface, i: number, send: boolean): number {
+  var b = iface.arpBytes, q = iface.arpQ, n = b[i * ARP_B + QUEUED];
+  for (var k = 0; k < n; k++) {
+    var f = iface.arpQueue[i * q + k] as Uint8Array;
+    if (send) {
+      f.set(b.subarray(i * ARP_B, i * ARP_B + 6), 0);
+      ifaceSend(s, iface, f, iface.arpTimes[i * (ARP_W + q) + ARP_W + k]);
     }
-    this.last = this.entries[0];
+    give(s, f);
+    iface.arpQueue[i * q + k] = null;
   }
-
-  /** The entry for `address` in any state but FREE, or null. */
-  find(address: number): ArpEntry | null {
-    var e = this.entries;
-    for (var i = 0; i < e.length; i++) if (e[i].state !== ARP_FREE && e[i].address === address) return e[i];
-    return null;
-  }
+  b[i * ARP_B + QUEUED] = 0;
+  return n;
 }
 
 /**
  * Takes an entry for a new address: a free one, else the oldest non-static one (its parked frames are
- * dropped and counted as evictions). Returns null when every entry is static.
+ * dropped and counted as evictions). Returns -1 when every entry is static.
  */
-function arpAlloc(s: StackState, cache: ArpCache): ArpEntry | null {
-  var best: ArpEntry | null = null;
-  var e = cache.entries;
-  for (var i = 0; i < e.length; i++) {
-    var x = e[i];
-    if (x.state === ARP_FREE) return x;
-    if (x.state !== ARP_STATIC && (best === null || x.stampMs < best.stampMs)) best = x;
+function arpAlloc(s: StackState, iface: Iface, address: number): number {
+  var b = iface.arpBytes, t = iface.arpTimes, w = ARP_W + iface.arpQ, best = -1;
+  for (var i = 0; i < iface.arpSize; i++) {
+    var st = b[i * ARP_B + STATE];
+    if (st === ARP_FREE) { best = i; break; }
+    if (st !== ARP_STATIC && (best < 0 || t[i * w + STAMP] < t[best * w + STAMP])) best = i;
   }
-  if (best !== null) {
-    s.stats.arp.evictions++;
-    s.stats.arp.evictedFrames += arpDropQueue(s, best);
-    best.state = ARP_FREE;
+  if (best >= 0 && b[best * ARP_B + STATE] !== ARP_FREE) {
+    s.c[ARP_EVICTIONS]++;
+    s.c[ARP_EVICTED_FRAMES] += arpRelease(s, iface, best, false);
+  }
+  if (best >= 0) {
+    t[best * w + ADDR] = address;
+    t[best * w + STAMP] = s.now;
+    b[best * ARP_B + STATE] = ARP_FREE;
+    b[best * ARP_B + QUEUED] = 0;
   }
   return best;
 }
 
-/** Returns every frame parked on `e` to the ring; returns how many (the caller counts them). */
-function arpDropQueue(s: StackState, e: ArpEntry): number {
-  var n = e.queued;
-  for (var i = 0; i < n; i++) { s.ring.give(e.queue[i]); e.queue[i] = null as any; }
-  e.queued = 0;
-  return n;
-}
-
-/** Sends every frame parked on `e` (now RESOLVED) to its MAC, then returns them to the ring. */
-function arpFlush(s: StackState, iface: Iface, e: ArpEntry): void {
-  for (var i = 0; i < e.queued; i++) {
-    var f = e.queue[i];
-    f.set(e.mac, 0);
-    ifaceSend(s, iface, f, e.queueLen[i]);
-    s.ring.give(f);
-    e.queue[i] = null as any;
-  }
-  e.queued = 0;
+/**
+ * Learns or refreshes address → MAC (from buf[macOff..+6]) as RESOLVED in entry i (-1: a new one),
+ * flushing frames parked on it. Static entries are never overwritten by the network.
+ */
+function arpLearn(s: StackState, iface: Iface, i: number, address: number, buf: Uint8Array, macOff: number): void {
+  if (i < 0) i = arpAlloc(s, iface, address);
+  var b = iface.arpBytes, o = i * ARP_B;
+  if (i < 0 || b[o + STATE] === ARP_STATIC) return;
+  b.set(buf.subarray(macOff, macOff + 6), o);
+  var wasPending = b[o + STATE] === ARP_PENDING;
+  b[o + STATE] = ARP_RESOLVED;
+  var t = iface.arpTimes, w = ARP_W + iface.arpQ;
+  t[i * w + TIME] = s.now + s.cfg.arpMaxAgeMs;
+  t[i * w + STAMP] = s.now;
+  if (wasPending) arpRelease(s, iface, i, true);
 }
 
 /**
- * Hands frame[0..len) to the interface's device and counts it. The frame stays the caller's.
- * Returns what Device.send returned.
+ * Writes an ARP packet (RFC 826) of `oper` from us (MAC, `spa`) to target `tha` (null: zeros) / `tpa`
+ * at frame[14..42), with its Ethernet header to `dst` (ff:ff:ff:ff:ff:ff for a request), and sends it.
  */
-export function ifaceSend(s: StackState, iface: Iface, frame: Uint8Array, len: number): boolean {
-  if (iface.device.send(frame, len)) {
-    s.stats.eth.tx++;
-    iface.counters.tx++;
-    return true;
-  }
-  s.stats.eth.txFail++;
-  iface.counters.txFail++;
-  return false;
-}
-
-/** Learns or refreshes address → mac (from buf[macOff..+6]) as RESOLVED, flushing parked frames. */
-function arpLearn(s: StackState, iface: Iface, e: ArpEntry | null, address: number, buf: Uint8Array, macOff: number): void {
-  if (e === null) {
-    e = arpAlloc(s, iface.arp);
-    if (e === null) return;
-    e.address = address;
-    e.queued = 0;
-  }
-  if (e.state === ARP_STATIC) return; // static entries are never overwritten by the network
-  e.mac.set(buf.subarray(macOff, macOff + 6));
-  var wasPending = e.state === ARP_PENDING;
-  e.state = ARP_RESOLVED;
-  e.timeMs = s.now + s.cfg.arpMaxAgeMs;
-  e.stampMs = s.now;
-  if (wasPending) arpFlush(s, iface, e);
+function arpSend(s: StackState, iface: Iface, f: Uint8Array, oper: number, spa: number, tpa: number): void {
+  var m = iface.mac;
+  f[12] = 0x08; f[13] = 0x06;
+  f[14] = 0; f[15] = 1; f[16] = 0x08; f[17] = 0; f[18] = 6; f[19] = 4; f[20] = 0; f[21] = oper;
+  f.set(m, 6);
+  f.set(m, 22);
+  f[28] = spa >>> 24; f[29] = spa >>> 16; f[30] = spa >>> 8; f[31] = spa;
+  f[38] = tpa >>> 24; f[39] = tpa >>> 16; f[40] = tpa >>> 8; f[41] = tpa;
+  s.c[ARP_TX]++;
+  ifaceSend(s, iface, f, 42);
 }
 
 /**
  * ARP input (RFC 826 "Packet Reception", RFC 1122 §2.3.2.1) for the packet at frame[14..14+len).
  * Answers requests for our address by rewriting the frame in place. The frame stays the caller's.
  */
-export function arpInput(s: StackState, iface: Iface, frame: Uint8Array, len: number): void {
-  var st = s.stats.arp;
-  st.rx++;
-  if (!iface.arpEnabled) { st.disabled++; return; }
-  var o = ETH_HEADER_LEN;
-  if (!(/*@__NOINLINE__*/ arpValid(frame, o, len))) { st.invalid++; return; }
-  if (iface.arpHook !== null) iface.arpHook(frame, o);
-  var oper = (frame[o + ARP_OPER] << 8) | frame[o + ARP_OPER + 1];
-  if (oper !== ARP_REQUEST && oper !== ARP_REPLY) { st.badOperation++; return; }
-  var spa = get32(frame, o + ARP_SPA);
-  var tpa = get32(frame, o + ARP_TPA);
-  if (macEqual(frame, o + ARP_SHA, iface.mac, 0)) { st.looped++; return; }
-  if (spa === iface.address && spa !== 0) { st.conflicts++; return; }
-  if (spa === 0xffffffff || isMulticast(spa) || (frame[o + ARP_SHA] & 1)) { st.badSender++; return; }
+export function arpInput(s: StackState, iface: Iface, f: Uint8Array, len: number): void {
+  var c = s.c;
+  c[ARP_RX]++;
+  if (iface.arpMode === 0) { c[ARP_DISABLED]++; return; }
+  // RFC 826: hardware type 1 (Ethernet), protocol type 0x0800, address lengths 6 and 4
+  if (len < 28 || f[14] !== 0 || f[15] !== 1 || f[16] !== 8 || f[17] !== 0 || f[18] !== 6 || f[19] !== 4) { c[ARP_INVALID]++; return; }
+  if (iface.arpHook !== null) iface.arpHook(f, 14);
+  var oper = (f[20] << 8) | f[21];
+  if (oper !== 1 && oper !== 2) { c[ARP_BAD_OPERATION]++; return; }
+  var spa = ((f[28] << 24) | (f[29] << 16) | (f[30] << 8) | f[31]) >>> 0;
+  var tpa = ((f[38] << 24) | (f[39] << 16) | (f[40] << 8) | f[41]) >>> 0;
+  var m = iface.mac;
+  if (f[22] === m[0] && f[23] === m[1] && f[24] === m[2] && f[25] === m[3] && f[26] === m[4] && f[27] === m[5]) { c[ARP_LOOPED]++; return; }
+  if (spa === iface.address && spa !== 0) { c[ARP_CONFLICTS]++; return; }
+  if (spa === 0xffffffff || (spa >>> 28) === 14 || (f[22] & 1)) { c[ARP_BAD_SENDER]++; return; }
+  var full = ARP === 2 && iface.arpMode === 2;
   // "If the pair <protocol type, sender protocol address> is already in my translation table, update
   // the sender hardware address field of the entry with the new information" (RFC 826).
-  var e = spa !== 0 ? iface.arp.find(spa) : null;
-  if (e !== null) arpLearn(s, iface, e, spa, frame, o + ARP_SHA);
-  if (tpa !== iface.address || iface.address === 0) { st.notForUs++; return; }
+  var e = full && spa !== 0 ? arpFind(iface, spa) : -1;
+  if (e >= 0) arpLearn(s, iface, e, spa, f, 22);
+  if (tpa !== iface.address || iface.address === 0) { c[ARP_NOT_FOR_US]++; return; }
   // "?Am I the target protocol address? Yes: If Merge_flag is false, add the triplet" (RFC 826).
   // A probe (sender address 0, RFC 5227 §2.1.1) teaches nothing.
-  if (e === null && spa !== 0) arpLearn(s, iface, null, spa, frame, o + ARP_SHA);
-  if (oper !== ARP_REQUEST) { st.repliesReceived++; return; }
+  if (full && e < 0 && spa !== 0) arpLearn(s, iface, -1, spa, f, 22);
+  if (oper !== 1) { c[ARP_REPLIES_RECEIVED]++; return; }
   // Reply in place: target := sender, sender := us, operation := reply (RFC 826).
-  frame.set(frame.subarray(o + ARP_SHA, o + ARP_SHA + 10), o + ARP_THA);
-  arpEmit(frame, o, ARP_REPLY, iface.mac, iface.address, frame, o + ARP_THA, spa);
-  ethEmit(frame, 0, frame, o + ARP_THA, iface.mac, ETHERTYPE_ARP);
-  st.repliesSent++;
-  st.tx++;
-  ifaceSend(s, iface, frame, ETH_HEADER_LEN + ARP_LEN);
+  f.set(f.subarray(22, 32), 32);
+  f.set(f.subarray(22, 28), 0);
+  c[ARP_REPLIES_SENT]++;
+  arpSend(s, iface, f, 2, iface.address, spa);
 }
 
 /**
- * Sends an ARP request for `target` from `sender` (our address; 0 for a probe), broadcast. Uses a ring
- * frame for the duration of the call; counts ip.noFrame when none is free.
+ * Broadcasts an ARP request for `target` from `sender` (our address; 0 for a probe, RFC 5227 §2.1.1).
+ * Uses a ring frame for the duration of the call; counts ip.noFrame when none is free.
  */
 export function arpRequest(s: StackState, iface: Iface, sender: number, target: number): void {
-  var f = s.ring.take();
-  if (f === null) { s.stats.ip.noFrame++; return; }
-  ethEmit(f, 0, BROADCAST_MAC, 0, iface.mac, ETHERTYPE_ARP);
-  arpEmit(f, ETH_HEADER_LEN, ARP_REQUEST, iface.mac, sender, null, 0, target);
-  s.stats.arp.requestsSent++;
-  s.stats.arp.tx++;
-  ifaceSend(s, iface, f, ETH_HEADER_LEN + ARP_LEN);
-  s.ring.give(f);
+  var f = take(s);
+  if (f === null) return;
+  f[0] = f[1] = f[2] = f[3] = f[4] = f[5] = 0xff; // broadcast
+  f[32] = f[33] = f[34] = f[35] = f[36] = f[37] = 0; // target MAC unknown
+  s.c[ARP_REQUESTS_SENT]++;
+  arpSend(s, iface, f, 1, sender, target);
+  give(s, f);
 }
 
 /**
@@ -193,84 +180,80 @@ export function arpRequest(s: StackState, iface: Iface, sender: number, target: 
  * Returns OUT_SENT, OUT_PARKED (the cache now owns the frame) or OUT_DROPPED (counted); on OUT_SENT and
  * OUT_DROPPED the caller keeps the frame.
  */
-export function arpOutput(s: StackState, iface: Iface, frame: Uint8Array, len: number, nextHop: number): number {
-  var c = iface.arp, e: ArpEntry | null = c.last;
-  if (e.address !== nextHop || e.state === ARP_FREE) {
-    e = c.find(nextHop);
-    if (e !== null) c.last = e;
+export function arpOutput(s: StackState, iface: Iface, f: Uint8Array, len: number, nextHop: number): number {
+  var b = iface.arpBytes, t = iface.arpTimes, q = iface.arpQ, w = ARP_W + q;
+  var e = iface.arpLast;
+  if (b[e * ARP_B + STATE] === ARP_FREE || t[e * w + ADDR] !== nextHop) {
+    e = arpFind(iface, nextHop);
+    if (e >= 0) iface.arpLast = e;
   }
-  if (e !== null && (e.state === ARP_RESOLVED || e.state === ARP_STATIC)) {
-    frame.set(e.mac, 0);
-    return ifaceSend(s, iface, frame, len) ? OUT_SENT : OUT_DROPPED;
+  var st = e >= 0 ? b[e * ARP_B + STATE] : ARP_FREE;
+  if (st === ARP_RESOLVED || st === ARP_STATIC) {
+    f.set(b.subarray(e * ARP_B, e * ARP_B + 6), 0);
+    return ifaceSend(s, iface, f, len) ? OUT_SENT : OUT_DROPPED;
   }
-  if (!iface.arpEnabled) {
+  if (ARP < 2 || iface.arpMode < 2) {
+    s.c[ARP_UNRESOLVABLE]++;
+    if (iface.arpMode !== 0) return OUT_DROPPED;
     // No ARP on this link: frames go to our own MAC, which is what a loopback device needs.
-    s.stats.arp.unresolvable++;
-    frame.set(iface.mac, 0);
-    return ifaceSend(s, iface, frame, len) ? OUT_SENT : OUT_DROPPED;
+    f.set(iface.mac, 0);
+    return ifaceSend(s, iface, f, len) ? OUT_SENT : OUT_DROPPED;
   }
-  if (e === null) {
-    e = arpAlloc(s, iface.arp);
-    if (e === null) { s.stats.arp.queueFull++; return OUT_DROPPED; }
-    e.state = ARP_PENDING;
-    e.address = nextHop;
-    e.requests = 1;
-    e.queued = 0;
-    e.stampMs = s.now;
-    e.timeMs = s.now + s.cfg.arpRetryMs;
+  if (e < 0) {
+    e = arpAlloc(s, iface, nextHop);
+    if (e < 0) { s.c[ARP_QUEUE_FULL]++; return OUT_DROPPED; }
+    b[e * ARP_B + STATE] = ARP_PENDING;
+    b[e * ARP_B + REQUESTS] = 1;
+    t[e * w + TIME] = s.now + s.cfg.arpRetryMs;
     arpRequest(s, iface, iface.address, nextHop);
   }
   // Parking must leave a free frame to receive the ARP reply into (or nothing could release the queue).
-  if (e.queued >= e.queue.length || s.ring.free === 0) { s.stats.arp.queueFull++; return OUT_DROPPED; }
-  e.queue[e.queued] = frame;
-  e.queueLen[e.queued] = len;
-  e.queued++;
+  var n = b[e * ARP_B + QUEUED];
+  if (n >= q || s.free === 0) { s.c[ARP_QUEUE_FULL]++; return OUT_DROPPED; }
+  iface.arpQueue[e * q + n] = f;
+  t[e * w + ARP_W + n] = len;
+  b[e * ARP_B + QUEUED] = n + 1;
   return OUT_PARKED;
 }
 
 /**
  * ARP timers for one interface at time `now`: re-sends requests every arpRetryMs, drops the parked frames
  * of a next hop that never answered after arpRequests requests (arp.timeouts), and ages out entries
- * older than arpMaxAgeMs.
+ * older than arpMaxAgeMs (RFC 1122 §2.3.2.1).
  */
 export function arpTimer(s: StackState, iface: Iface, now: number): void {
-  var e = iface.arp.entries;
-  for (var i = 0; i < e.length; i++) {
-    var x = e[i];
-    if (x.state === ARP_PENDING && now >= x.timeMs) {
-      if (x.requests >= s.cfg.arpRequests) {
-        s.stats.arp.timeouts += arpDropQueue(s, x);
-        x.state = ARP_FREE;
+  var b = iface.arpBytes, t = iface.arpTimes, w = ARP_W + iface.arpQ;
+  for (var i = 0; i < iface.arpSize; i++) {
+    var o = i * ARP_B, st = b[o + STATE];
+    if (st === ARP_PENDING && now >= t[i * w + TIME]) {
+      if (b[o + REQUESTS] >= s.cfg.arpRequests) {
+        s.c[ARP_TIMEOUTS] += arpRelease(s, iface, i, false);
+        b[o + STATE] = ARP_FREE;
       } else {
-        x.requests++;
-        x.timeMs = now + s.cfg.arpRetryMs;
-        arpRequest(s, iface, iface.address, x.address);
+        b[o + REQUESTS]++;
+        t[i * w + TIME] = now + s.cfg.arpRetryMs;
+        arpRequest(s, iface, iface.address, t[i * w + ADDR]);
       }
-    } else if (x.state === ARP_RESOLVED && now >= x.timeMs) {
-      x.state = ARP_FREE;
-    }
+    } else if (st === ARP_RESOLVED && now >= t[i * w + TIME]) b[o + STATE] = ARP_FREE;
   }
 }
 
-/** Adds a static entry (never aged, never overwritten by the network). */
+/**
+ * Adds a static entry (never aged, never overwritten by the network); frames parked on the address
+ * leave at once. @throws Error when every entry is static already.
+ */
 export function arpAddStatic(s: StackState, iface: Iface, address: number, mac: Uint8Array): void {
-  var e = iface.arp.find(address);
-  if (e === null) e = arpAlloc(s, iface.arp);
-  if (e === null) throw new Error('arp.add: every entry of ' + iface.name + "'s ARP cache is static (arpCacheSize)");
-  var parked = e.state === ARP_PENDING;
-  e.address = address;
-  e.mac.set(mac);
-  e.state = ARP_STATIC;
-  e.stampMs = s.now;
-  if (parked) arpFlush(s, iface, e);
+  var i = arpFind(iface, address);
+  if (i < 0) i = arpAlloc(s, iface, address);
+  if (i < 0) throw new Error('arp.add: ' + iface.name + "'s ARP cache is all static (arpCacheSize)");
+  var b = iface.arpBytes, parked = b[i * ARP_B + STATE] === ARP_PENDING;
+  b.set(mac, i * ARP_B);
+  b[i * ARP_B + STATE] = ARP_STATIC;
+  if (parked) arpRelease(s, iface, i, true);
 }
 
-/** Drops every frame parked on any entry of the interface (used when the stack is reset or closed). */
-export function arpClear(s: StackState, iface: Iface): void {
-  var e = iface.arp.entries;
-  for (var i = 0; i < e.length; i++) {
-    arpDropQueue(s, e[i]);
-    if (e[i].state !== ARP_STATIC) e[i].state = ARP_FREE;
-  }
+/** The MAC of entry i when it is resolved or static, else null (a view valid until the entry changes). */
+export function arpMac(iface: Iface, i: number): Uint8Array | null {
+  var st = i >= 0 ? iface.arpBytes[i * ARP_B + STATE] : ARP_FREE;
+  return st === ARP_RESOLVED || st === ARP_STATIC ? iface.arpBytes.subarray(i * ARP_B, i * ARP_B + 6) : null;
 }
-

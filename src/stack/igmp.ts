@@ -4,24 +4,29 @@
  * repeated for robustness, reports to queries after a random delay up to Max Resp Time, suppression when
  * another host reports first, leave to 224.0.0.2. The device's multicast filter follows the groups.
  */
-import { StackState } from './types';
-import { Iface } from './iface';
-import { ifaceSend } from './arp';
-import { DST_MULTICAST } from './ipv4';
-import { ETH_HEADER_LEN, ETHERTYPE_IPV4, ethEmit } from '../wire/ethernet';
-import { get32 } from '../wire/bytes';
+import { StackState, Iface } from './types';
+import { ifaceSend, take, give } from './ring';
 import { onesSum } from '../wire/checksum';
-import { IPPROTO_IGMP, IP_HEADER_LEN_RA, ipv4EmitRouterAlert } from '../wire/ipv4';
 import { multicastMac } from '../wire/addr';
-import { IGMP_TYPE, IGMP_MAX_RESP, IGMP_GROUP, IGMP_LEN, IGMP_V3_QUERY_MIN_LEN, IGMP_QUERY, IGMP_V1_REPORT,
-  IGMP_V2_REPORT, IGMP_LEAVE, IGMP_V3_REPORT, ALL_SYSTEMS, ALL_ROUTERS, igmpMaxRespTenths, igmpEmit } from '../wire/igmp';
+import {
+  IP_TX, IGMP_RX, IGMP_TX, IGMP_TOO_SHORT, IGMP_BAD_CHECKSUM, IGMP_NOT_MULTICAST, IGMP_QUERIES_V1, IGMP_QUERIES_V2,
+  IGMP_QUERIES_V3, IGMP_OTHER_GROUP, IGMP_REPORTS_SENT, IGMP_REPORTS_HEARD, IGMP_REPORTS_SUPPRESSED, IGMP_LEAVES_SENT,
+  IGMP_OTHER_MESSAGES, IGMP_UNKNOWN_TYPE,
+} from './stats';
+
+/** IGMP message types (RFC 2236 §2, RFC 3376 §4). */
+var IGMP_QUERY = 0x11, IGMP_V1_REPORT = 0x12, IGMP_V2_REPORT = 0x16, IGMP_LEAVE = 0x17, IGMP_V3_REPORT = 0x22;
+/** 224.0.0.1 (all systems) and 224.0.0.2 (all routers). */
+var ALL_SYSTEMS = 0xe0000001, ALL_ROUTERS = 0xe0000002;
+/** DST_MULTICAST of input.ts. */
+var DST_MULTICAST = 2;
 
 /** Version 1 Router Present Timeout (RFC 2236 §8.11): 400 s. */
 var V1_ROUTER_PRESENT_MS = 400000;
 /** Max Resp Time assumed for an IGMPv1 query (RFC 2236 §4: 10 s, i.e. 100 tenths). */
 var V1_MAX_RESP_TENTHS = 100;
 
-/** One group joined on one interface (allocated at join, not per packet). */
+/** One group joined on one interface (allocated at join, not per packet). @internal */
 export interface Membership {
   group: number;
   /** Sockets or callers that joined: the group is left when it drops to 0. */
@@ -72,28 +77,39 @@ function randomDelay(s: StackState, maxMs: number): number {
 }
 
 /**
- * Sends one IGMP message (TTL 1, Router Alert) of `type` about `group` to `dst` from `iface`.
- * Counts igmp.tx, or ip.noFrame when no ring frame is free.
+ * Sends one IGMP message of `type` about `group` to `dst` from `iface`: an IPv4 header of 24 octets
+ * with TTL 1 and the Router Alert option (RFC 2236 §2; RFC 2113 §2.1: type 0x94, length 4, value 0),
+ * then the 8-octet message (type, max resp time 0, checksum, group). Counts igmp.tx, or ip.noFrame
+ * when no ring frame is free.
  */
 function igmpSend(s: StackState, iface: Iface, type: number, group: number, dst: number): void {
-  var f = s.ring.take();
-  if (f === null) { s.stats.ip.noFrame++; return; }
-  var o = ETH_HEADER_LEN + IP_HEADER_LEN_RA;
-  /*@__NOINLINE__*/ igmpEmit(f, o, type, 0, group);
-  s.ipId = (s.ipId + 1) & 0xffff;
-  /*@__NOINLINE__*/ ipv4EmitRouterAlert(f, ETH_HEADER_LEN, IP_HEADER_LEN_RA + IGMP_LEN, s.ipId, 1, IPPROTO_IGMP, iface.address, dst);
-  multicastMac(dst, s.scratchMac, 0);
-  ethEmit(f, 0, s.scratchMac, 0, iface.mac, ETHERTYPE_IPV4);
-  s.stats.ip.tx++;
-  s.stats.igmp.tx++;
-  ifaceSend(s, iface, f, o + IGMP_LEN);
-  s.ring.give(f);
+  var f = take(s);
+  if (f === null) return;
+  var id = s.ipId = (s.ipId + 1) & 0xffff, a = iface.address;
+  multicastMac(dst, f, 0);
+  f.set(iface.mac, 6);
+  f[12] = 8; f[13] = 0;
+  f[14] = 0x46; f[15] = 0; f[16] = 0; f[17] = 32; f[18] = id >>> 8; f[19] = id; f[20] = 0; f[21] = 0;
+  f[22] = 1; f[23] = 2; f[24] = 0; f[25] = 0;
+  f[26] = a >>> 24; f[27] = a >>> 16; f[28] = a >>> 8; f[29] = a;
+  f[30] = dst >>> 24; f[31] = dst >>> 16; f[32] = dst >>> 8; f[33] = dst;
+  f[34] = 0x94; f[35] = 4; f[36] = 0; f[37] = 0;
+  var c = 0xffff - onesSum(f, 14, 24, 0);
+  f[24] = c >>> 8; f[25] = c;
+  f[38] = type; f[39] = 0; f[40] = 0; f[41] = 0;
+  f[42] = group >>> 24; f[43] = group >>> 16; f[44] = group >>> 8; f[45] = group;
+  c = 0xffff - onesSum(f, 38, 8, 0);
+  f[40] = c >>> 8; f[41] = c;
+  s.c[IP_TX]++;
+  s.c[IGMP_TX]++;
+  ifaceSend(s, iface, f, 46);
+  give(s, f);
 }
 
 /** Sends a membership report for m.group: v1 while a v1 querier is present, else v2 (to the group). */
 function report(s: StackState, iface: Iface, m: Membership): void {
   igmpSend(s, iface, s.now < iface.igmpV1UntilMs ? IGMP_V1_REPORT : IGMP_V2_REPORT, m.group, m.group);
-  s.stats.igmp.reportsSent++;
+  s.c[IGMP_REPORTS_SENT]++;
   m.lastReporter = true;
 }
 
@@ -131,7 +147,7 @@ export function igmpLeave(s: StackState, iface: Iface, group: number): boolean {
   syncFilter(s, iface);
   if (m.lastReporter && s.now >= iface.igmpV1UntilMs && iface.up) {
     igmpSend(s, iface, IGMP_LEAVE, group, ALL_ROUTERS);
-    s.stats.igmp.leavesSent++;
+    s.c[IGMP_LEAVES_SENT]++;
   }
   return true;
 }
@@ -146,34 +162,35 @@ function schedule(s: StackState, m: Membership, maxMs: number): void {
  * IGMP input for the message at frame[14+hl .. 14+total), which arrived addressed as `kind`
  * (IP input accepts only 224.0.0.1 and joined groups). The frame stays the caller's.
  */
-export function igmpInput(s: StackState, iface: Iface, frame: Uint8Array, hl: number, total: number, kind: number): boolean {
-  var st = s.stats.igmp;
-  var o = ETH_HEADER_LEN + hl;
-  var len = total - hl;
-  st.rx++;
-  if (len < IGMP_LEN) { st.tooShort++; return false; }
-  if (onesSum(frame, o, len, 0) !== 0xffff) { st.badChecksum++; return false; }
-  if (kind !== DST_MULTICAST) { st.notMulticast++; return false; }
-  var type = frame[o + IGMP_TYPE];
-  var group = get32(frame, o + IGMP_GROUP);
+export function igmpInput(s: StackState, iface: Iface, f: Uint8Array, hl: number, total: number, kind: number): boolean {
+  var c = s.c, o = 14 + hl, len = total - hl;
+  c[IGMP_RX]++;
+  if (len < 8) { c[IGMP_TOO_SHORT]++; return false; }
+  if (onesSum(f, o, len, 0) !== 0xffff) { c[IGMP_BAD_CHECKSUM]++; return false; }
+  if (kind !== DST_MULTICAST) { c[IGMP_NOT_MULTICAST]++; return false; }
+  // type 0, max resp time 1, checksum 2, group address 4 (RFC 2236 §2)
+  var type = f[o];
+  var group = ((f[o + 4] << 24) | (f[o + 5] << 16) | (f[o + 6] << 8) | f[o + 7]) >>> 0;
   var ms = iface.memberships, i: number;
   if (type === IGMP_QUERY) {
-    var code = frame[o + IGMP_MAX_RESP];
-    var v3 = len >= IGMP_V3_QUERY_MIN_LEN;
+    var code = f[o + 1];
+    // RFC 3376 §7.1: a query of 12 octets or more is an IGMPv3 query
+    var v3 = len >= 12;
     if (!v3 && code === 0) group = 0; // RFC 2236 §4: a v1 query (Max Resp Time 0) is always general
     var m: Membership | null = null;
     if (group !== 0) {
       m = find(iface, group);
-      if (m === null) { st.otherGroup++; return false; } // a group-specific query about another group
+      if (m === null) { c[IGMP_OTHER_GROUP]++; return false; } // a group-specific query about another group
     }
     var tenths: number;
-    if (v3) { st.queriesV3++; tenths = /*@__NOINLINE__*/ igmpMaxRespTenths(code, true); }
+    // RFC 3376 §4.1.1: a v3 Max Resp Code of 128 or more is a floating-point value (mant | 0x10) << (exp + 3)
+    if (v3) { c[IGMP_QUERIES_V3]++; tenths = code < 128 ? code : ((code & 15) | 16) << (((code >> 4) & 7) + 3); }
     else if (code === 0) {
       // RFC 2236 §4: a query with Max Resp Time 0 comes from an IGMPv1 router.
-      st.queriesV1++;
+      c[IGMP_QUERIES_V1]++;
       tenths = V1_MAX_RESP_TENTHS;
       iface.igmpV1UntilMs = s.now + V1_ROUTER_PRESENT_MS;
-    } else { st.queriesV2++; tenths = code; }
+    } else { c[IGMP_QUERIES_V2]++; tenths = code; }
     var maxMs = tenths * 100;
     if (maxMs < 1) maxMs = 1;
     if (m === null) {
@@ -184,16 +201,16 @@ export function igmpInput(s: StackState, iface: Iface, frame: Uint8Array, hl: nu
   if (type === IGMP_V1_REPORT || type === IGMP_V2_REPORT) {
     // Another host reported: stop our timer and clear the flag (RFC 2236 §3 suppression).
     var r = find(iface, group);
-    if (r === null) { st.otherGroup++; return false; }
-    st.reportsHeard++;
-    if (r.timerMs >= 0) st.reportsSuppressed++;
+    if (r === null) { c[IGMP_OTHER_GROUP]++; return false; }
+    c[IGMP_REPORTS_HEARD]++;
+    if (r.timerMs >= 0) c[IGMP_REPORTS_SUPPRESSED]++;
     r.timerMs = -1;
     r.unsolicitedLeft = 0;
     r.lastReporter = false;
     return false;
   }
-  if (type === IGMP_LEAVE || type === IGMP_V3_REPORT) { st.otherMessages++; return false; }
-  st.unknownType++;
+  if (type === IGMP_LEAVE || type === IGMP_V3_REPORT) { c[IGMP_OTHER_MESSAGES]++; return false; }
+  c[IGMP_UNKNOWN_TYPE]++;
   return false;
 }
 

@@ -1,43 +1,34 @@
 /**
- * The frame ring: every frame buffer the stack will ever use, allocated once at createStack (DESIGN.md
- * §1). Frames move between "free" and "in use" (being received, being answered, parked on ARP); a frame
- * taken must be given back exactly once. `free === size` whenever the stack is idle: tests check it.
+ * The frame ring (every frame buffer the stack uses, allocated once at createStack) and the interface's
+ * transmit path. A frame taken is given back exactly once; `free === size` whenever the stack is idle
+ * (tests check it).
  */
-export class FrameRing {
-  /** Number of frames, and octets in each. */
-  readonly size: number;
-  readonly frameSize: number;
-  /**
-   * Free frames (a stack: the most recently freed is reused first, which keeps caches warm); the first
-   * `free` are free. Stack.poll lends pool[free - 1] to Device.receive and takes it only when a frame
-   * arrived; everything else uses take() and give().
-   */
-  pool: Uint8Array[];
-  /** Count of free frames. */
-  free: number;
-  /** Times a frame was wanted and none was free. */
-  exhausted: number;
+import { StackState, Iface } from './types';
+import { RING_EXHAUSTED, RING_DOUBLE_GIVE, IP_NO_FRAME, ETH_TX, ETH_TX_FAIL } from './stats';
 
-  constructor(size: number, frameSize: number) {
-    this.size = size;
-    this.frameSize = frameSize;
-    this.pool = [];
-    for (var i = 0; i < size; i++) this.pool.push(new Uint8Array(frameSize));
-    this.free = size;
-    this.exhausted = 0;
-  }
+/**
+ * Takes a free frame (contents undefined), or returns null when none is free (counted ring.exhausted
+ * and ip.noFrame: every caller wanted it to send something).
+ */
+export function take(s: StackState): Uint8Array | null {
+  if (s.free === 0) { s.c[RING_EXHAUSTED]++; s.c[IP_NO_FRAME]++; return null; }
+  return s.pool[--s.free];
+}
 
-  /** Takes a free frame (contents undefined), or returns null (and counts `exhausted`) when none is. */
-  take(): Uint8Array | null {
-    if (this.free === 0) { this.exhausted++; return null; }
-    return this.pool[--this.free];
-  }
+/** Gives a frame back. The caller must not use it afterwards. */
+export function give(s: StackState, frame: Uint8Array): void {
+  if (s.free === s.pool.length) { s.c[RING_DOUBLE_GIVE]++; return; }
+  s.pool[s.free++] = frame;
+}
 
-  /** Gives a frame back. The caller must not use it afterwards. */
-  give(frame: Uint8Array): void {
-    if (this.free === this.size) { this.doubleGive++; return; }
-    this.pool[this.free++] = frame;
-  }
-  /** Frames given back while the ring was already full: a stack bug, counted rather than thrown. */
-  doubleGive = 0;
+/**
+ * Hands frame[0..len) to the interface's device and counts it (eth.tx or eth.txFail, and the
+ * interface's own). The frame stays the caller's. Returns what Device.send returned.
+ */
+export function ifaceSend(s: StackState, iface: Iface, frame: Uint8Array, len: number): boolean {
+  var k = iface.counters;
+  if (iface.device.send(frame, len)) { s.c[ETH_TX]++; k.tx++; return true; }
+  s.c[ETH_TX_FAIL]++;
+  k.txFail++;
+  return false;
 }

@@ -4,11 +4,10 @@
  * the table inline): longest prefix, then lowest metric, then the earliest added, preferring an interface
  * that is up. micronet is a host: it never forwards between interfaces.
  */
-import { StackState } from './types';
-import { Iface } from './iface';
+import { StackState, Iface } from './types';
 import { parseIPv4, prefixMask, formatIPv4, prefixLength, parseDigits } from '../wire/addr';
 
-/** One route. Addresses unsigned 32-bit; `gateway` 0 = on-link (the destination is the next hop). */
+/** One route. Addresses unsigned 32-bit; `gateway` 0 = on-link (the destination is the next hop). @internal */
 export interface Route {
   dest: number;
   prefixLength: number;
@@ -60,7 +59,7 @@ export function routeParse(s: StackState, spec: RouteSpec, where: string): Route
   var gw = 0;
   if (spec.gateway !== undefined && spec.gateway !== null && spec.gateway !== '') {
     try { gw = parseIPv4(spec.gateway); } catch (e) { throw new Error(where + ': gateway "' + spec.gateway + '" is not an IPv4 address'); }
-    if (!iface.onLink(gw)) throw new Error(where + ': gateway ' + spec.gateway + ' is not on the subnet of ' + iface.name);
+    if (((gw ^ iface.address) & iface.netmask) !== 0) throw new Error(where + ': gateway ' + spec.gateway + ' is not on the subnet of ' + iface.name);
   }
   var metric = spec.metric === undefined ? 0 : spec.metric;
   if (typeof metric !== 'number' || !(metric >= 0) || Math.floor(metric) !== metric) throw new Error(where + ': metric must be a whole number >= 0');

@@ -3,13 +3,15 @@
  * CLOSED"). The core answers every TCP segment this way while no TCP module is installed; the TCP module
  * (micronet-tcp) calls the same function for segments to a port nobody listens on.
  */
-import { StackState } from './types';
-import { Iface } from './iface';
+import { StackState, Iface } from './types';
 import { OUT_PARKED } from './arp';
-import { ipOutput, route, isUnicastSource, DST_UNICAST } from './ipv4';
+import { ipOutput, route } from './output';
+import { isUnicastSource, DST_UNICAST } from './input';
+import { take, give } from './ring';
 import { onesSum } from '../wire/checksum';
-import { IPPROTO_TCP } from '../wire/ipv4';
-import { TCP_RST, TCP_SYN, TCP_FIN, TCP_ACKF } from '../wire/tcp';
+import { TCP_RX, TCP_TX, TCP_TOO_SHORT, TCP_BAD_CHECKSUM, TCP_IGNORED, TCP_REFUSED, TCP_RESETS_SENT } from './stats';
+
+var IPPROTO_TCP = 6, TCP_FIN = 1, TCP_SYN = 2, TCP_RST = 4, TCP_ACKF = 16;
 
 /** Offset of the TCP header in a frame we send: 14 + 20. */
 var TCP_OUT = 34;
@@ -31,8 +33,8 @@ export function tcpReset(s: StackState, iface: Iface, frame: Uint8Array, hl: num
   var o = 14 + hl;
   var flags = frame[o + 13];
   if ((flags & TCP_RST) !== 0 || kind !== DST_UNICAST || (frame[0] & 1) !== 0 || !isUnicastSource(iface, src)) return 0;
-  var f = s.ring.take();
-  if (f === null) { s.stats.ip.noFrame++; return -1; }
+  var f = take(s);
+  if (f === null) return -1;
   var dataOff = (frame[o + 12] >> 4) << 2;
   // source and destination ports swapped
   f[TCP_OUT] = frame[o + 2]; f[TCP_OUT + 1] = frame[o + 3];
@@ -55,7 +57,7 @@ export function tcpReset(s: StackState, iface: Iface, frame: Uint8Array, hl: num
   var c = 0xffff - onesSum(f, TCP_OUT, 20, (dst >>> 16) + (dst & 0xffff) + (src >>> 16) + (src & 0xffff) + IPPROTO_TCP + 20);
   f[TCP_OUT + 16] = c >>> 8; f[TCP_OUT + 17] = c;
   route(s, src, iface);
-  if (ipOutput(s, f, 20, IPPROTO_TCP, dst, src, s.cfg.ttl) !== OUT_PARKED) s.ring.give(f);
+  if (ipOutput(s, f, 20, IPPROTO_TCP, dst, src, s.cfg.ttl) !== OUT_PARKED) give(s, f);
   return 1;
 }
 
@@ -66,16 +68,15 @@ export function tcpReset(s: StackState, iface: Iface, frame: Uint8Array, hl: num
  */
 export function tcpClosedInput(s: StackState, iface: Iface, frame: Uint8Array, hl: number, total: number, kind: number,
   src: number, dst: number): boolean {
-  var st = s.stats.tcp;
-  var o = 14 + hl, len = total - hl;
-  st.rx++;
-  if (len < 20 || ((frame[o + 12] >> 4) << 2) < 20 || ((frame[o + 12] >> 4) << 2) > len) { st.tooShort++; return false; }
-  if (!iface.rxChecksumOffload &&
+  var c = s.c, o = 14 + hl, len = total - hl;
+  c[TCP_RX]++;
+  if (len < 20 || ((frame[o + 12] >> 4) << 2) < 20 || ((frame[o + 12] >> 4) << 2) > len) { c[TCP_TOO_SHORT]++; return false; }
+  if (!iface.rxOffload &&
     onesSum(frame, o, len, (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + IPPROTO_TCP + len) !== 0xffff) {
-    st.badChecksum++; return false;
+    c[TCP_BAD_CHECKSUM]++; return false;
   }
   var r = tcpReset(s, iface, frame, hl, total, kind, src, dst);
-  if (r === 0) st.ignored++;
-  else { st.refused++; if (r > 0) { st.resetsSent++; st.tx++; } }
+  if (r === 0) c[TCP_IGNORED]++;
+  else { c[TCP_REFUSED]++; if (r > 0) { c[TCP_RESETS_SENT]++; c[TCP_TX]++; } }
   return false;
 }

@@ -1,8 +1,7 @@
 /** Shapes shared by the stack's modules. */
 import { Config } from './config';
-import { FrameRing } from './ring';
-import { Stats } from './stats';
-import { Iface } from './iface';
+import { Device } from '../drivers/device';
+import { Membership } from './igmp';
 import { Route } from './route';
 
 /**
@@ -20,6 +19,67 @@ export interface UdpInfo {
   dstPort: number;
   /** The interface it arrived on. */
   iface: Iface;
+}
+
+/** Per-interface counters (the per-layer ones are in stack.stats()). */
+export interface IfaceCounters {
+  rx: number; tx: number; txFail: number;
+}
+
+/**
+ * A network interface: one Device with its IPv4 configuration, ARP cache and counters. What
+ * stack.addInterface returns; the fields below the line are the stack's own.
+ */
+export interface Iface {
+  readonly name: string;
+  readonly device: Device;
+  /** Our hardware address: the device's MAC. */
+  readonly mac: Uint8Array;
+  /** Address, netmask, subnet-directed broadcast and gateway (0 = none), unsigned 32-bit. */
+  address: number;
+  netmask: number;
+  broadcast: number;
+  gateway: number;
+  /** Link state as last seen (true if the device does not report it). */
+  up: boolean;
+  readonly counters: IfaceCounters;
+  /** @internal ARP on this interface: 2 full, 1 static entries only, 0 off (features.ts ARP, option arp). */
+  arpMode: number;
+  /** @internal ARP cache entries (Config.arpCacheSize); the cache is struct-of-arrays (arp.ts). */
+  arpSize: number;
+  /** @internal Frames parked per entry at most (Config.arpQueueLength). */
+  arpQ: number;
+  /** @internal Per entry, at i * ARP_W: address, time (next request or expiry, ms), stamp (last
+   *  confirmed, ms), then the lengths of the parked frames. */
+  arpTimes: Float64Array;
+  /** @internal Per entry, at i * 9: MAC (6 octets), state, requests sent, frames parked. */
+  arpBytes: Uint8Array;
+  /** @internal Parked frames: entry i's at [i * arpQueueLength, (i + 1) * arpQueueLength). */
+  arpQueue: (Uint8Array | null)[];
+  /** @internal The entry used last (most traffic goes to one next hop). */
+  arpLast: number;
+  /** @internal A gratuitous ARP is owed (set when the interface is added and when its link comes up). */
+  announce: boolean;
+  /** @internal Multicast groups accepted on this interface (unsigned 32-bit); 224.0.0.1 always
+   *  (RFC 1112 §4), when IGMP is built in. */
+  groups: number[];
+  /** @internal Groups joined through IGMP (see igmp.ts); `groups` is derived from it. */
+  memberships: Membership[];
+  /**
+   * @internal Called with every valid IPv4-over-Ethernet ARP packet received on this interface (frame,
+   * offset of the ARP packet), before the stack acts on it — address conflict detection (RFC 5227)
+   * listens here. The frame is valid only during the call. Null when nobody listens.
+   */
+  arpHook: ((frame: Uint8Array, off: number) => void) | null;
+  /** @internal Called when the link goes up (true) or down (false), as seen by the link checks. */
+  linkHook: ((up: boolean) => void) | null;
+  /** @internal Until when (ms) an IGMPv1 querier is taken to be present (RFC 2236 §4). */
+  igmpV1UntilMs: number;
+  /** @internal The device checks received IPv4/UDP/TCP checksums (`device.rxChecksumOffload`), or
+   *  fills the ones we send (`device.txChecksumOffload`). Read once, when the interface is added. */
+  rxOffload: boolean;
+  /** @internal */
+  txOffload: boolean;
 }
 
 /**
@@ -43,11 +103,17 @@ export interface IpProtocol {
   stats?(): any;
 }
 
-/** The state every protocol module works on. One per createStack. */
+/** The state every part of the stack works on. One per createStack. @internal */
 export interface StackState {
   cfg: Config;
-  ring: FrameRing;
-  stats: Stats;
+  /** The counters (stats.ts), indexed by its constants. */
+  c: Uint32Array;
+  /** The frame ring: every frame buffer the stack uses, allocated once at createStack (frames move
+   *  between free and in use: being received, being answered, parked on ARP; a frame taken is given back
+   *  exactly once). The first `free` of `pool` are free; poll lends pool[free - 1] to Device.receive and
+   *  takes it only when a frame arrived. */
+  pool: Uint8Array[];
+  free: number;
   ifaces: Iface[];
   /** Time of the latest poll, in milliseconds (the caller's clock). */
   now: number;
@@ -58,18 +124,16 @@ export interface StackState {
    *  (JerryScript) would spend about 4 octets per port number below the highest one bound. */
   udpListeners: { [port: number]: UdpListener };
   udpInfo: UdpInfo;
-  /** When the last ICMP error was sent (ms), for the rate limit; -Infinity before the first. */
+  /** When the last ICMP error was sent (ms), for the rate limit. */
   lastIcmpErrorMs: number;
   nextEphemeral: number;
   /** Interface and next hop chosen by the latest route() call (no per-packet result objects). */
   routeIface: Iface | null;
+  routeNextHop: number;
   /** Timer hooks of modules built on the stack (Stack.addTimer). */
   timerHooks: ((nowMs: number) => void)[];
-  /** The route table, most preferred first (route.ts). */
+  /** The route table, most preferred first (route.ts; ROUTES builds only). */
   routes: Route[];
-  routeNextHop: number;
-  /** 6 octets of scratch for a computed destination MAC (multicast mapping). */
-  scratchMac: Uint8Array;
   /** IP protocol modules by protocol number (stack.ip.register). A plain object, as udpListeners. */
   protocols: { [proto: number]: IpProtocol };
   /** The latest exception a UDP listener threw (counted in udp.listenerErrors), or null. */

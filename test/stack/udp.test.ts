@@ -112,7 +112,7 @@ describe('UDP registrar', () => {
 
   test('loopback interface: a datagram to 127.0.0.1 comes back on the next poll', () => {
     const s = createStack();
-    s.addInterface(createLoopback(), { address: '127.0.0.1', netmask: '255.0.0.0', arp: false, name: 'lo' });
+    s.addInterface(createLoopback!(), { address: '127.0.0.1', netmask: '255.0.0.0', arp: false, name: 'lo' });
     const got: string[] = [];
     s.udp.bind(1234, (buf, off, len, info) => got.push(text(buf, off, len) + ' via ' + info.iface.name));
     expect(s.udp.send('127.0.0.1', 1234, 'loop')).toBe(true);
