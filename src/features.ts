@@ -48,3 +48,13 @@ export var ERROR_TEXT = true;
 
 /** `micronet.createLoopback()` (a Device that receives what it sends). */
 export var LOOPBACK = true;
+
+/** IP protocol modules (micronet-tcp): `stack.ip` (register, take, route, output, give, sum, reset),
+ *  segments of a registered protocol handed to its module, ICMP errors about them delivered to it.
+ *  Off: no module can be installed; `stack.ip` throws. */
+export var PROTOCOLS = true;
+
+/** The reset for TCP segments while no TCP module is installed (RFC 9293 §3.10.7.1; counted in the
+ *  tcp layer). Off: TCP is an unknown protocol (ip.unknownProtocol, protocol unreachable when
+ *  ICMP_ERRORS is on, as RFC 1122 §3.2.2.1 asks for any protocol a host does not implement). */
+export var TCP_RESET = true;

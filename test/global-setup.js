@@ -1,6 +1,9 @@
-// Builds dist/ once before the suites run, so bundle tests always see the current sources.
+// Builds dist/ once before the suites run, so bundle tests always see the current sources: the full
+// build, and the named profiles (profiles/*.json) into dist/<profile>/.
 const { execFileSync } = require('child_process');
 const path = require('path');
 module.exports = async function () {
-  execFileSync(process.execPath, [path.join(__dirname, '..', 'tools', 'build.js')], { stdio: 'inherit' });
+  const build = path.join(__dirname, '..', 'tools', 'build.js');
+  execFileSync(process.execPath, [build], { stdio: 'inherit' });
+  execFileSync(process.execPath, [build, '--quiet', '--profile', 'udp-board', '--profile', 'cyphal-node'], { stdio: 'inherit' });
 };

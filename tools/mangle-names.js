@@ -3,7 +3,7 @@
  * TypeScript type checker so that nothing public can be renamed:
  * - a name is INTERNAL when it is declared as a member of an interface, class or type alias whose doc
  *   comment carries the tag `@internal` (StackState, the ARP and IGMP records, the API classes), or on a
- *   member tagged `@internal` itself (the stack's own fields of Iface);
+ *   member tagged `@internal` itself (the stack's own fields of Iface), or a `private` class member;
  * - a name is PUBLIC when it is declared as a member anywhere else, or used anywhere in src/ (a property
  *   read or written, an object literal's key) on a value whose type is not internal — including values
  *   typed `any` — or when it names a member of a JavaScript built-in or an engine object (ENGINE_NAMES);
@@ -72,7 +72,8 @@ function collect() {
         ts.isMethodDeclaration(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node);
       if (isMember) {
         const n = memberName(node);
-        if (n) { if (here || hasInternalTag(node)) internal.add(n); else pub.add(n); }
+        const priv = (ts.getCombinedModifierFlags(node) & ts.ModifierFlags.Private) !== 0;
+        if (n) { if (here || priv || hasInternalTag(node)) internal.add(n); else pub.add(n); }
       }
       ts.forEachChild(node, (c) => visit(c, here));
     })(sf, false);
@@ -98,7 +99,8 @@ function collect() {
           const prop = checker.getSymbolAtLocation(node.name);
           const declaredInternal = prop && prop.declarations && prop.declarations.some((d) => {
             const parent = d.parent;
-            return (parent && internalDecls.has(parent)) || hasInternalTag(d);
+            return (parent && internalDecls.has(parent)) || hasInternalTag(d) ||
+              (ts.getCombinedModifierFlags(d) & ts.ModifierFlags.Private) !== 0;
           });
           if (!declaredInternal && !isInternalType(t)) pub.add(n);
         }

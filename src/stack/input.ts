@@ -11,7 +11,7 @@
  *   ICMP      0 type  1 code  2 checksum  4 identifier  6 sequence  8 data     (at 14 + IHL * 4)
  */
 import { StackState, Iface } from './types';
-import { ARP, IGMP, ICMP_ERRORS } from '../features';
+import { ARP, IGMP, ICMP_ERRORS, PROTOCOLS, TCP_RESET } from '../features';
 import { arpInput, OUT_PARKED } from './arp';
 import { igmpInput } from './igmp';
 import { tcpClosedInput } from './tcpreset';
@@ -132,10 +132,10 @@ export function ipInput(s: StackState, iface: Iface, f: Uint8Array, len: number)
   }
   if (proto === 1) return /*@__NOINLINE__*/ icmpInput(s, iface, f, hl, total, kind, src, dst);
   if (IGMP && proto === 2) return /*@__NOINLINE__*/ igmpInput(s, iface, f, hl, total, kind);
-  var mod = s.protocols[proto];
+  var mod = PROTOCOLS ? s.protocols[proto] : null;
   if (mod) return mod.input(iface, f, hl, total, kind, src, dst);
   // RFC 9293 §3.10.7.1: with no TCP module, every segment finds the CLOSED state and gets a reset.
-  if (proto === 6) return /*@__NOINLINE__*/ tcpClosedInput(s, iface, f, hl, total, kind, src, dst);
+  if (TCP_RESET && proto === 6) return /*@__NOINLINE__*/ tcpClosedInput(s, iface, f, hl, total, kind, src, dst);
   c[IP_DELIVERED]--;
   c[IP_UNKNOWN_PROTOCOL]++;
   // RFC 1122 §3.2.2.1: a host SHOULD generate protocol unreachable.
@@ -160,8 +160,8 @@ function icmpInput(s: StackState, iface: Iface, f: Uint8Array, hl: number, total
     // destination unreachable, time exceeded, parameter problem: RFC 1122 §3.2.2 "the ICMP error
     // message MUST be passed to the transport layer", when the quote holds a well-formed IPv4 header
     // from our address and 8 octets of its payload (RFC 792)
-    var q = o + 8, qhl = (f[q] & 15) << 2, mod = s.protocols[f[q + 9]];
-    if ((type === 3 || type === 11 || type === 12) && len >= 36 && (f[q] >> 4) === 4 && qhl >= 20 && len >= 8 + qhl + 8 &&
+    var q = o + 8, qhl = (f[q] & 15) << 2, mod = PROTOCOLS ? s.protocols[f[q + 9]] : null;
+    if (PROTOCOLS && (type === 3 || type === 11 || type === 12) && len >= 36 && (f[q] >> 4) === 4 && qhl >= 20 && len >= 8 + qhl + 8 &&
       (((f[q + 12] << 24) | (f[q + 13] << 16) | (f[q + 14] << 8) | f[q + 15]) >>> 0) === iface.address && mod && mod.icmpError) {
       mod.icmpError(type, f[o + 1], f, q, len - 8, iface);
       c[ICMP_ERRORS_DELIVERED]++;

@@ -29,7 +29,7 @@ import { igmpJoin, igmpLeave, igmpTimer, igmpRejoin, igmpSyncFilter } from './ig
 import { Route, RouteSpec, routeParse, routeInsert, routesForIface, routesRemove, routeFormat } from './route';
 import { onesSum } from '../wire/checksum';
 import { parseIPv4, parseMac, prefixLength, formatMac, formatIPv4 } from '../wire/addr';
-import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT } from '../features';
+import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT, PROTOCOLS } from '../features';
 
 /** Per-datagram options of udp.send / udp.sendWith (see there). */
 export interface SendOptions {
@@ -154,6 +154,12 @@ function checkAddressing(opts: any, what: string): number[] {
   var gateway = g !== undefined && g !== null && g !== '' ? parseIPv4(g, what + ': gateway') : 0;
   if (gateway !== 0 && ((gateway ^ address) & netmask) !== 0) throw new Error(what + ': gateway ' + g + (ERROR_TEXT ? ' is outside the subnet of ' + opts.address : ' off subnet'));
   return [address, netmask, gateway];
+}
+
+/** The first interface of `stack`. @throws Error naming `what` when there is none. */
+function firstIface(stack: Stack, what: string): Iface {
+  if (stack.state.ifaces.length === 0) throw new Error(what + (ERROR_TEXT ? ': the stack has no interface (addInterface first)' : ': no interface'));
+  return stack.state.ifaces[0];
 }
 
 /** Copies the own properties of `o` into a new object (the stats snapshots). */
@@ -308,13 +314,44 @@ class IpApi {
   }
 }
 
+/** The extras (API_EXTRAS builds): events and the built-in WIZnet module's getIP/setIP. */
+export interface Stack {
+  /**
+   * Adds a listener for `event` (Espruino's convention; Node's EventEmitter subset):
+   * - 'link' (up: boolean, iface: string) when an interface's link goes down or comes back (seen by the
+   *   link checks, every Config.linkCheckMs);
+   * - 'ip' (info, iface: string) when configure() or setIP() gives an interface new addressing (info as
+   *   getIP gives it).
+   */
+  on(event: string, fn: (a?: any, b?: any) => void): Stack;
+  /** Removes a listener added with on(). */
+  removeListener(event: string, fn: (a?: any, b?: any) => void): Stack;
+  /** Calls the listeners of `event`; an exception in one is counted (udp.listenerErrors). */
+  emit(event: string, a?: any, b?: any): boolean;
+  /**
+   * The addressing of an interface in the built-in WIZnet module's shape: {ip, subnet, gateway, mac}
+   * (strings; gateway "0.0.0.0" when none). `iface` defaults to the first interface. With a callback,
+   * also calls `cb(null, info)` (Node-style, as Espruino's network modules do).
+   * @throws Error when the stack has no such interface (passed to `cb` instead when one is given).
+   */
+  getIP(iface?: any, cb?: (err: any, info?: any) => void): any;
+  /**
+   * Sets an interface's addressing, in the built-in WIZnet module's shape: `{ip, subnet, gateway, iface}`
+   * (iface: name or interface, default the first; subnet default 255.255.255.0; `mac` may be given only
+   * if it equals the device's, since the chip's MAC is set at connect). Calls `cb(err)` when given;
+   * returns true on success. Same effects as configure().
+   * @throws Error on a bad option when no callback is given.
+   */
+  setIP(opts: { ip: string; subnet?: string; gateway?: string; mac?: string; iface?: any }, cb?: (err: any) => void): boolean;
+}
+
 export class Stack {
   /** The configuration in force (defaults overridden by createStack's options). */
   readonly config: Config;
   readonly interfaces: Iface[];
   readonly udp: Udp;
-  /** The IPv4 service for protocol modules (see IpService). */
-  readonly ip: IpService;
+  /** The IPv4 service for protocol modules (see IpService; not in a build without PROTOCOLS). */
+  readonly ip!: IpService;
   /** Internal state; exposed for tests and the modules built on top (sockets, DHCP, TCP). */
   readonly state: StackState;
   /** Static ARP entries and the cache (not in a build without ARP). */
@@ -325,8 +362,8 @@ export class Stack {
   readonly routes!: Routes;
   private nextTimerMs: number;
   private nextLinkMs: number;
-  /** Event listeners by event name (on/emit). */
-  private listeners: { [event: string]: ((a?: any, b?: any) => void)[] };
+  /** Event listeners by event name (on/emit). @internal */
+  listeners: { [event: string]: ((a?: any, b?: any) => void)[] };
 
   constructor(options?: Partial<Config>) {
     var cfg = makeConfig(options);
@@ -345,7 +382,7 @@ export class Stack {
     this.nextLinkMs = -1e15;
     this.listeners = {};
     this.udp = new UdpApi(this);
-    this.ip = new IpApi(this);
+    if (PROTOCOLS) (this as any).ip = new IpApi(this);
     if (ARP > 0) (this as any).arp = new ArpApi(this);
     if (IGMP) (this as any).igmp = new IgmpApi(this);
     if (ROUTES) (this as any).routes = new RoutesApi(this);
@@ -422,88 +459,6 @@ export class Stack {
     this.nextTimerMs = -1e15;
     if (API_EXTRAS && this.listeners.ip) this.emit('ip', this.getIP(f), f.name);
     return f;
-  }
-
-  /**
-   * Adds a listener for `event` (Espruino's convention; Node's EventEmitter subset):
-   * - 'link' (up: boolean, iface: string) when an interface's link goes down or comes back (seen by the
-   *   link checks, every Config.linkCheckMs);
-   * - 'ip' (info, iface: string) when configure() or setIP() gives an interface new addressing (info as
-   *   getIP gives it).
-   */
-  on(event: string, fn: (a?: any, b?: any) => void): Stack {
-    if (!API_EXTRAS) missing('API_EXTRAS');
-    var l = this.listeners[event] || (this.listeners[event] = []);
-    l.push(fn);
-    return this;
-  }
-
-  /** Removes a listener added with on(). */
-  removeListener(event: string, fn: (a?: any, b?: any) => void): Stack {
-    var l = this.listeners[event];
-    if (l) { var i = l.indexOf(fn); if (i >= 0) l.splice(i, 1); }
-    return this;
-  }
-
-  /** Calls the listeners of `event`; an exception in one is counted (udp.listenerErrors) and kept in state.lastListenerError. */
-  emit(event: string, a?: any, b?: any): boolean {
-    var l = this.listeners[event];
-    if (!l || l.length === 0) return false;
-    l = l.slice();
-    for (var i = 0; i < l.length; i++) {
-      try { l[i](a, b); } catch (e) { this.state.c[UDP_LISTENER_ERRORS]++; this.state.lastListenerError = e; }
-    }
-    return true;
-  }
-
-  /**
-   * The addressing of an interface in the built-in WIZnet module's shape: {ip, subnet, gateway, mac}
-   * (strings; gateway "0.0.0.0" when none). `iface` defaults to the first interface. With a callback,
-   * also calls `cb(null, info)` (Node-style, as Espruino's network modules do).
-   * @throws Error when the stack has no such interface (passed to `cb` instead when one is given).
-   */
-  getIP(iface?: any, cb?: (err: any, info?: any) => void): any {
-    if (!API_EXTRAS) missing('API_EXTRAS');
-    if (typeof iface === 'function') { cb = iface; iface = undefined; }
-    var f: Iface;
-    try {
-      f = iface === undefined ? this.firstIface('getIP') : this.ifaceArg(iface, 0, 'getIP');
-    } catch (e) {
-      if (cb) { cb(e); return null; }
-      throw e;
-    }
-    var info = { ip: formatIPv4(f.address), subnet: formatIPv4(f.netmask), gateway: formatIPv4(f.gateway), mac: formatMac(f.mac) };
-    if (cb) cb(null, info);
-    return info;
-  }
-
-  /**
-   * Sets an interface's addressing, in the built-in WIZnet module's shape: `{ip, subnet, gateway, iface}`
-   * (iface: name or interface, default the first; subnet default 255.255.255.0; `mac` may be given only
-   * if it equals the device's, since the chip's MAC is set at connect). Calls `cb(err)` when given;
-   * returns true on success. Same effects as configure().
-   * @throws Error on a bad option when no callback is given.
-   */
-  setIP(opts: { ip: string; subnet?: string; gateway?: string; mac?: string; iface?: any }, cb?: (err: any) => void): boolean {
-    if (!API_EXTRAS) missing('API_EXTRAS');
-    try {
-      if (!opts || !opts.ip) throw new Error('setIP: options.ip is required');
-      var f = opts.iface === undefined ? this.firstIface('setIP') : this.ifaceArg(opts.iface, 0, 'setIP');
-      if (opts.mac !== undefined && formatMac(parseMac(opts.mac, 'setIP: mac')) !== formatMac(f.mac))
-        throw new Error('setIP: mac ' + opts.mac + ' differs from the device\'s ' + formatMac(f.mac) + ' (set it when connecting the chip)');
-      this.configure(f, { address: opts.ip, netmask: opts.subnet || '255.255.255.0', gateway: opts.gateway });
-    } catch (e) {
-      if (cb) { cb(e); return false; }
-      throw e;
-    }
-    if (cb) cb(null);
-    return true;
-  }
-
-  /** The first interface. @throws Error naming `what` when there is none. */
-  private firstIface(what: string): Iface {
-    if (this.state.ifaces.length === 0) throw new Error(what + ': the stack has no interface (addInterface first)');
-    return this.state.ifaces[0];
   }
 
   /**
@@ -596,9 +551,67 @@ export class Stack {
   }
 }
 
+/** The board-facing extras of the built-in WIZnet module's style (API_EXTRAS builds; see Stack's
+ *  declarations below). */
+var SP: any = Stack.prototype;
+if (API_EXTRAS) {
+  SP.on = function (this: Stack, event: string, fn: (a?: any, b?: any) => void): Stack {
+    var l = this.listeners[event] || (this.listeners[event] = []);
+    l.push(fn);
+    return this;
+  };
+
+  SP.removeListener = function (this: Stack, event: string, fn: (a?: any, b?: any) => void): Stack {
+    var l = this.listeners[event];
+    if (l) { var i = l.indexOf(fn); if (i >= 0) l.splice(i, 1); }
+    return this;
+  };
+
+  SP.emit = function (this: Stack, event: string, a?: any, b?: any): boolean {
+    var l = this.listeners[event];
+    if (!l || l.length === 0) return false;
+    l = l.slice();
+    for (var i = 0; i < l.length; i++) {
+      try { l[i](a, b); } catch (e) { this.state.c[UDP_LISTENER_ERRORS]++; this.state.lastListenerError = e; }
+    }
+    return true;
+  };
+
+  SP.getIP = function (this: Stack, iface?: any, cb?: (err: any, info?: any) => void): any {
+    if (typeof iface === 'function') { cb = iface; iface = undefined; }
+    var f: Iface;
+    try {
+      f = iface === undefined ? firstIface(this, 'getIP') : this.ifaceArg(iface, 0, 'getIP');
+    } catch (e) {
+      if (cb) { cb(e); return null; }
+      throw e;
+    }
+    var info = { ip: formatIPv4(f.address), subnet: formatIPv4(f.netmask), gateway: formatIPv4(f.gateway), mac: formatMac(f.mac) };
+    if (cb) cb(null, info);
+    return info;
+  };
+
+  SP.setIP = function (this: Stack, opts: { ip: string; subnet?: string; gateway?: string; mac?: string; iface?: any }, cb?: (err: any) => void): boolean {
+    try {
+      if (!opts || !opts.ip) throw new Error('setIP: options.ip is required');
+      var f = opts.iface === undefined ? firstIface(this, 'setIP') : this.ifaceArg(opts.iface, 0, 'setIP');
+      if (opts.mac !== undefined && formatMac(parseMac(opts.mac, 'setIP: mac')) !== formatMac(f.mac))
+        throw new Error('setIP: mac ' + opts.mac + ' differs from the device\'s ' + formatMac(f.mac) + ' (set it when connecting the chip)');
+      this.configure(f, { address: opts.ip, netmask: opts.subnet || '255.255.255.0', gateway: opts.gateway });
+    } catch (e) {
+      if (cb) { cb(e); return false; }
+      throw e;
+    }
+    if (cb) cb(null);
+    return true;
+  };
+
+} else SP.on = SP.getIP = SP.setIP = function () { missing('API_EXTRAS'); };
+
 if (ARP === 0) Object.defineProperty(Stack.prototype, 'arp', { get: function () { missing('ARP'); } });
 if (!IGMP) Object.defineProperty(Stack.prototype, 'igmp', { get: function () { missing('IGMP'); } });
 if (!ROUTES) Object.defineProperty(Stack.prototype, 'routes', { get: function () { missing('ROUTES'); } });
+if (!PROTOCOLS) Object.defineProperty(Stack.prototype, 'ip', { get: function () { missing('PROTOCOLS'); } });
 
 /**
  * Creates a stack. `options` overrides the defaults of Config (src/stack/config.ts); the ring of
