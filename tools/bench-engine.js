@@ -89,7 +89,8 @@ function dumpPattern(name) {
 
 /** The reports of one run of ops.js, as {phases, times, checks}; with `cg`, instructions per phase too. */
 function runOps(o) {
-  const script = 'var N = ' + o.n + ';\n' + fs.readFileSync(path.join(HERE, 'ops.js'), 'latin1');
+  let script = 'var N = ' + o.n + ';\n' + fs.readFileSync(path.join(HERE, 'ops.js'), 'latin1');
+  if (!fs.existsSync(path.join(o.dist || path.join(ROOT, 'dist'), 'micronet-dgram.min.js'))) script = script.split('require("micronet-dgram")').join('null');
   let cg = null;
   const wrap = [];
   if (o.callgrind) {
@@ -143,6 +144,7 @@ function speed(o) {
       requireChecks(r.checks, 'instruction run, ' + load);
       p.ir = {};
       for (const ph of r.phases) if (ph !== 'baseline') p.ir[ph] = (r.ir[ph] - r.ir.baseline) / o.n;
+      p.phases = r.phases;
     }
     for (let i = 0; i < o.repeat; i++) {
       const r = runOps({ engine: o.engine, load, n: o.timeN, dist: o.dist, callgrind: false });
@@ -153,6 +155,7 @@ function speed(o) {
   }
   const us = (list) => (list && list.length ? { median: median(list), min: Math.min.apply(null, list), max: Math.max.apply(null, list) } : null);
   for (const [op, fl, label] of OPS) {
+    if (!per.ram.ir ? !per.ram.us[op] : per.ram.ir[op] === undefined) continue; // not in this build (no micronet-dgram)
     for (const load of ['ram', 'storage']) {
       const p = per[load];
       out.rows.push({ op, label, load, ir: p.ir ? p.ir[op] : null, floorIr: p.ir ? p.ir[fl] : null, floorRamIr: per.ram.ir ? per.ram.ir[fl] : null,
@@ -281,7 +284,7 @@ function main() {
   const res = {};
   try {
     if (o.only.includes('speed')) res.speed = speed(o);
-    if (o.only.includes('memory')) res.memory = ['enc28j60', 'w5500'].map((c) => memory(c, o.dist, 'espruino-pico'));
+    if (o.only.includes('memory')) res.memory = ['enc28j60', 'w5500'].filter((c) => fs.existsSync(path.join(o.dist, 'micronet-' + c + '.min.js'))).map((c) => memory(c, o.dist, 'espruino-pico'));
     if (o.only.includes('storage')) res.storage = storage(o.dist, 'espruino-pico');
     if (o.only.includes('spi')) res.spi = spiFigures(o.dist);
   } catch (e) {

@@ -84,13 +84,14 @@ function main() {
   s.arp.add("192.0.2.9", "02:00:00:00:00:09");
   s.udp.bind(7, function (buf, off, len, info) { s.udp.send(info.srcAddress, info.srcPort, buf.subarray(off, off + len), 7); });
   floor.setup(MY_MAC, MY_IP, PEER_MAC, PEER_IP, 5000, 9);
-  var drv = dg.networkjs(s), sck = drv.create(undefined, 4000, 2, {});
+  // a profile built without micronet-dgram: tools/bench-engine.js puts null in place of its require
+  var drv = dg ? dg.networkjs(s) : null, sck = drv ? drv.create(undefined, 4000, 2, {}) : -1;
   var udp64 = udpRequest(64), icmp56 = icmpRequest(56), one = new Uint8Array([0x2a]), peer = mn.parseIPv4("192.0.2.9");
   for (i = 0; i < 5; i++) s.poll(T);     // the gratuitous ARP and the first link check go out here
   var checks = {}, c;
   function count(name, fn, want) { var before = dev.sent; phase(name, fn); checks[name] = dev.sent - before === want; }
 
-  phase("baseline", function () { for (i = 0; i < N; i++) dev.pending = udp64; });
+  count("baseline", function () { for (i = 0; i < N; i++) dev.pending = udp64; }, 0);
   dev.pending = null;
   count("udpEcho", function () { for (i = 0; i < N; i++) { dev.pending = udp64; s.poll(T); } }, N);
   count("floor udpEcho", function () { for (i = 0; i < N; i++) { dev.pending = udp64; floor.udpEcho(dev); } }, N);
@@ -100,8 +101,10 @@ function main() {
   count("floor udpSend", function () { for (i = 0; i < N; i++) { dev.pending = null; floor.udpSend(dev, one); } }, N);
   count("idlePoll", function () { for (i = 0; i < N; i++) { dev.pending = null; s.poll(T); } }, 0);
   count("floor idle", function () { for (i = 0; i < N; i++) { dev.pending = null; floor.idle(dev); } }, 0);
-  count("recv", function () { for (i = 0; i < N; i++) { dev.pending = null; drv.recv(sck, 536, 2); } }, 0);
-  count("floor recv", function () { for (i = 0; i < N; i++) { dev.pending = null; floor.recv(sck, 536, 2); } }, 0);
+  if (drv) {
+    count("recv", function () { for (i = 0; i < N; i++) { dev.pending = null; drv.recv(sck, 536, 2); } }, 0);
+    count("floor recv", function () { for (i = 0; i < N; i++) { dev.pending = null; floor.recv(sck, 536, 2); } }, 0);
+  }
   Math.exp(1);
 
   // every reply right, on both sides
@@ -113,7 +116,7 @@ function main() {
   s.udp.send(peer, 9, one, 5000); c = dev.lastLen >= 43 && dev.last[42] === 0x2a && refSum(dev.last, 14, 20, 0) === 0xffff;
   floor.udpSend(dev, one); checks.sends = c && dev.last[42] === 0x2a && refSum(dev.last, 14, 20, 0) === 0xffff &&
     refSum(dev.last, 34, 9, refSum(dev.last, 26, 8, 17 + 9)) === 0xffff;
-  c = drv.recv(sck, 536, 2);
+  c = drv ? drv.recv(sck, 536, 2) : "";
   checks.recvIdle = typeof c + ":" + c;
   checks.stats = { udp: s.stats().udp, icmp: s.stats().icmp.echoReplies, ring: s.stats().ring };
   report("phases", phases);
