@@ -13,10 +13,13 @@ import { describeEngines } from '../helpers/engines';
 const bench = require('../../tools/bench-engine.js');
 const DIST = path.join(ROOT, 'dist');
 
-/** Blocks measured on espruino-pico at the time of writing (2v29, micronet.min.js 30,363 octets). */
+/**
+ * Blocks measured on espruino-pico at the time of writing (2v29; micronet.min.js 32,764 octets, after the
+ * IPv4 service and TCP reset of 7c4e71c, which took require 1,051 -> 1,092 and createStack 963 -> 1,062).
+ */
 const MEASURED = {
-  enc28j60: { requireCore: 1051, requireDriver: 346, createStack: 963, connect: 261, addInterface: 350, withoutFrameData: 2503 },
-  w5500: { requireCore: 1051, requireDriver: 310, createStack: 963, connect: 253, addInterface: 350, withoutFrameData: 2459 },
+  enc28j60: { requireCore: 1092, requireDriver: 346, createStack: 1062, connect: 261, addInterface: 350, withoutFrameData: 2643 },
+  w5500: { requireCore: 1092, requireDriver: 310, createStack: 1062, connect: 253, addInterface: 350, withoutFrameData: 2599 },
 };
 const MARGIN = 1.05;
 
@@ -37,16 +40,19 @@ describeEngines(['espruino-pico'], 'budget figures on the Pico build', () => {
     expect(m.total).toBe(m.steps.reduce((n: number, s: { delta: number }) => n + s.delta, 0));
   });
 
-  test('Storage each board script takes is its modules, each with a 32-octet header and rounded up to 4 octets', () => {
+  test('Storage each board script takes is its modules, each with a 32-octet header and rounded up to 4 octets; what exceeds 49,152 is refused', () => {
     const rows = bench.storage(DIST, 'espruino-pico');
     expect(rows.map((r: any) => r.board)).toEqual(fs.readdirSync(path.join(ROOT, 'boards')).filter((f) => f.endsWith('.js')).sort().map((f) => 'boards/' + f));
     for (const r of rows) {
-      expect(r.used).toBe(r.modules.reduce((n: number, m: [string, number]) => n + 32 + Math.ceil(m[1] / 4) * 4, 0));
-      expect(r.free).toBe(49152 - r.used);
+      const need = r.modules.reduce((n: number, m: [string, number]) => n + 32 + Math.ceil(m[1] / 4) * 4, 0);
+      expect(r.need).toBe(need);
+      // measured on the engine: what fits is stored with exactly that overhead, what does not is refused
+      expect(r.fits).toBe(need <= 49152);
+      if (r.fits) expect([r.used, r.free]).toEqual([need, 49152 - need]);
     }
     const pico = rows.find((r: any) => r.board === 'boards/pico-enc28j60.js');
     expect(pico.modules.map((m: [string, number]) => m[0])).toEqual(['micronet', 'micronet-enc28j60']);
-    expect(pico.used).toBeLessThanOrEqual(Math.round(39236 * 1.02));
+    expect(pico.used).toBeLessThanOrEqual(Math.round(41636 * 1.02));
   });
 });
 
