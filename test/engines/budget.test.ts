@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT } from '../../src/host/engine';
 import { describeEngines } from '../helpers/engines';
+import { ENGINE_TEST_MS } from './suite';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const bench = require('../../tools/bench-engine.js');
@@ -38,7 +39,7 @@ describeEngines(['espruino-pico'], 'budget figures on the Pico build', () => {
     // 4 frames of 1518 octets: 117 blocks of data each (13-octet blocks)
     expect([m.frames, m.frameDataBlocks]).toEqual([4, 117]);
     expect(m.total).toBe(m.steps.reduce((n: number, s: { delta: number }) => n + s.delta, 0));
-  });
+  }, ENGINE_TEST_MS);
 
   test('Storage each board script takes is its modules, each with a 32-octet header and rounded up to 4 octets; what exceeds 49,152 is refused', () => {
     const rows = bench.storage(DIST, 'espruino-pico');
@@ -53,7 +54,7 @@ describeEngines(['espruino-pico'], 'budget figures on the Pico build', () => {
     const pico = rows.find((r: any) => r.board === 'boards/pico-enc28j60.js');
     expect(pico.modules.map((m: [string, number]) => m[0])).toEqual(['micronet', 'micronet-enc28j60']);
     expect(pico.used).toBeLessThanOrEqual(Math.round(41636 * 1.02));
-  });
+  }, ENGINE_TEST_MS);
 });
 
 test('SPI calls per UDP echo through each driver (simulated chips) within 2 of those measured', () => {

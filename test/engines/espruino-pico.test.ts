@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { runOnEngine, storageFiles, ROOT } from '../../src/host/engine';
 import { describeEngines } from '../helpers/engines';
-import { defineScenarioSuites, KnownLimit, ScenarioName, SCENARIOS } from './suite';
+import { defineScenarioSuites, ENGINE_TEST_MS, KnownLimit, ScenarioName, SCENARIOS } from './suite';
 
 const PICO_STORAGE = 49152;
 const PICO_BLOCKS = 5100;
@@ -67,5 +67,5 @@ describeEngines(['espruino-pico'], 'Espruino Pico memory, modules from Storage',
     } else {
       expect(run).toThrow(/Storage write storage-\d+\.js failed .*Unable to find or create file/);
     }
-  });
+  }, ENGINE_TEST_MS);
 });

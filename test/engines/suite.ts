@@ -12,6 +12,9 @@ export type ScenarioName = (typeof SCENARIOS)[number];
 
 const ip = (s: string) => s.split('.').map(Number);
 
+/** Time a test that runs an engine may take: generous, for a loaded machine (the runner kills a hung engine first). */
+export const ENGINE_TEST_MS = 240000;
+
 /** The checks of each scenario on its reports `k`. */
 export const CHECKS: Record<ScenarioName, Array<[string, (k: Record<string, any>) => void]>> = {
   udp: [
@@ -214,12 +217,12 @@ export function defineScenarioSuites(engine: EngineName, label: string, o: Suite
         throw new Error(name + ' on ' + engine + ' no longer fails as recorded ("' + limit.title + '"): it ' +
           (res.r.errors.length ? 'fails otherwise: ' + res.r.errors.join('; ') : 'runs') + '. Update the limit, or move ' + name + ' back into this suite.');
       }
-    });
+    }, ENGINE_TEST_MS);
   }
   const names = (o.only || SCENARIOS.slice()).filter((s) => !limits[s]);
   describe.each(names.map((s) => [s]))(label + ': %s', (name) => {
     let res: ScenarioResult;
-    beforeAll(() => { res = runScenario(engine, name, opts); });
+    beforeAll(() => { res = runScenario(engine, name, opts); }, ENGINE_TEST_MS);
     test('runs to the end without an error, and no ring frame is lost', () => {
       expect(res.r.errors).toEqual([]);
       expect(res.r.timedOut).toBe(false);
