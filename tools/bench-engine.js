@@ -193,7 +193,7 @@ function storage(dist, engineName) {
     // Espruino 2v29 Storage: a 32-octet header per file, contents rounded up to 4 octets
     const need = plan.files.reduce((n, m) => n + 32 + Math.ceil(m.data.length / 4) * 4, 0);
     const row = { board: 'boards/' + f, modules: plan.files.map((m) => [m.name, m.data.length]),
-      octets: plan.files.reduce((n, m) => n + m.data.length, 0), need, fits: true, used: null, free: null, error: null };
+      octets: plan.files.reduce((n, m) => n + m.data.length, 0), need, fits: true, used: null, free: null, error: null, missing: plan.missing };
     try {
       const r = engine.runOnEngine({ engine: engineName, script: stub, name: 'storage', dist, timeoutMs: 120000 });
       row.used = PICO_STORAGE - r.storageFree;
@@ -252,7 +252,8 @@ function table(res, o) {
   }
   for (const s of res.storage || []) {
     L.push('| Storage: ' + s.board + ' as uploaded | ' + fmtInt(s.fits ? s.used : s.need) + ' | | | ' + s.modules.map((m) => m[0] + ' ' + fmtInt(m[1])).join(' + ') + ' octets with headers; ' +
-      (s.fits ? fmtInt(s.free) + ' of 49,152 free' : '**does not fit** a Pico\'s 49,152 (the upload fails)') + (/pico-enc28j60/.test(s.board) ? '; target ≤ 16,384' : '') + ' |');
+      (s.fits ? fmtInt(s.free) + ' of 49,152 free' : '**does not fit** a Pico\'s 49,152 (the upload fails)') + (/pico-enc28j60/.test(s.board) ? '; target ≤ 16,384' : '') +
+      (s.missing && s.missing.length ? '; not in this build: ' + s.missing.join(', ') : '') + ' |');
   }
   for (const c of res.spi || []) {
     L.push('| SPI calls per UDP echo, ' + c.chip + ' | ' + c.calls.toFixed(1) + ' | | | ' + fmtInt(c.octets) + ' octets; Node, driver bundle against the simulated chip; target ≤ ' + (c.chip === 'enc28j60' ? 12 : 8) + ' |');
