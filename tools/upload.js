@@ -7,9 +7,9 @@
  *   node tools/upload.js --dry-run [--out file.js] boards/pico-enc28j60.js
  *
  * runs node_modules/.bin/espruino with
- *   --storage micronet:dist/micronet.min.js --storage <chip module>:dist/<chip module>.min.js ...
+ *   --storage micronet:dist/micronet.tok --storage <chip module>:dist/<chip module>.tok ...
  * one --storage for every `require("name")` in the script (a regex over literal names) that has a
- * dist/<name>.min.js bundle (micronet, micronet-enc28j60, micronet-w5500, micronet-dgram). The CLI's own
+ * dist/<name>.tok bundle (the minified module pretokenised, tools/pretokenise.js). The CLI's own
  * lookup of local modules is broken in 0.1.67 (TARGETS.md §1), hence Storage: on the board
  * `require("micronet")` loads the module from flash.
  *
@@ -25,7 +25,8 @@
  * fetches board JSON nor looks the built-ins up. Without --dry-run the CLI asks the board itself.
  *
  * Options: --port/-p <device> (required without --dry-run), --dry-run, --out/-o <file> (dry run: default
- * <script name>.upload.js in the current folder; with --port: also write what is sent), --plain (upload
+ * <script name>.upload.js in the current folder; with --port: also write what is sent), --minified (store
+ * dist/<name>.min.js instead of the pretokenised dist/<name>.tok), --plain (upload
  * dist/<name>.js instead of the minified bundle), --dist <dir> (the bundles' folder, default dist/, e.g. a
  * profile build's dist/<profile>), --online-modules, and after `--` any other espruino CLI
  * options (e.g. -b 115200). Build dist/ first (npm run build).
@@ -56,11 +57,13 @@ function requiredModules(text) {
  * test on a real engine loads exactly what a board would get.
  *
  * For every module the script requires with a literal name (requiredModules) that is not an Espruino
- * built-in (BUILTIN): the bundle `<dist>/<name>.min.js` (`<name>.js` with `plain`), if it exists.
+ * built-in (BUILTIN): the bundle `<dist>/<name>.tok` (the minified bundle pretokenised for Espruino;
+ * `<name>.min.js` with `minified`, `<name>.js` with `plain`), if it exists.
  *
  * @param {string} text  the board script's source text
- * @param {{dist?: string, plain?: boolean}} [opts]  dist: the folder of bundles (default <repo>/dist;
- *   a profile build's dist/<profile>), plain: the readable bundles instead of the minified ones
+ * @param {{dist?: string, plain?: boolean, minified?: boolean}} [opts]  dist: the folder of bundles
+ *   (default <repo>/dist; a profile build's dist/<profile>), plain: the readable bundles, minified: the
+ *   minified text instead of the pretokenised one
  * @returns {{files: Array<{name: string, file: string, data: Buffer}>, missing: string[]}}
  *   files: the Storage file name (the module name, at most 28 characters), the bundle file and the
  *   octets stored (the file's contents); missing: required names that are neither built-in nor a bundle
@@ -73,7 +76,9 @@ function storageFiles(text, opts) {
   const missing = [];
   for (const name of requiredModules(text)) {
     if (BUILTIN.indexOf(name) >= 0) continue;
-    const file = /^[A-Za-z0-9_-]+$/.test(name) ? path.join(dist, name + (o.plain ? '.js' : '.min.js')) : null;
+    // what a board stores: the pretokenised bundle (tools/pretokenise.js); --minified the minified text,
+    // --plain the readable bundle
+    const file = /^[A-Za-z0-9_-]+$/.test(name) ? path.join(dist, name + (o.plain ? '.js' : o.minified ? '.min.js' : '.tok')) : null;
     if (file && fs.existsSync(file)) {
       if (name.length > 28) throw new Error('module name "' + name + '" is longer than the 28 characters a Storage file name may have');
       files.push({ name, file, data: fs.readFileSync(file) });
@@ -89,7 +94,7 @@ function storageFiles(text, opts) {
  */
 function buildCommand(opts) {
   const text = fs.readFileSync(opts.script, 'utf8');
-  const plan = storageFiles(text, { dist: opts.dist, plain: opts.plain });
+  const plan = storageFiles(text, { dist: opts.dist, plain: opts.plain, minified: opts.minified });
   const modules = plan.files.map((f) => [f.name, f.file]);
   const args = [];
   let cleanup = () => {};
@@ -129,7 +134,7 @@ function dryRun(opts) {
 }
 
 function parseArgs(argv) {
-  const o = { script: null, port: null, dryRun: false, out: null, plain: false, dist: null, onlineModules: false, extra: [] };
+  const o = { script: null, port: null, dryRun: false, out: null, plain: false, minified: false, dist: null, onlineModules: false, extra: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') { o.extra = argv.slice(i + 1); break; }
@@ -137,6 +142,7 @@ function parseArgs(argv) {
     else if (a === '--dry-run' || a === '-n') o.dryRun = true;
     else if (a === '--out' || a === '-o') o.out = argv[++i];
     else if (a === '--plain') o.plain = true;
+    else if (a === '--minified') o.minified = true;
     else if (a === '--dist') o.dist = argv[++i];
     else if (a === '--online-modules') o.onlineModules = true;
     else if (a.startsWith('-')) throw new Error('unknown option ' + a);
@@ -156,7 +162,7 @@ function main() {
     opts = parseArgs(process.argv.slice(2));
   } catch (e) {
     console.error('upload: ' + e.message);
-    console.error('usage: node tools/upload.js (--port <device> | --dry-run [--out file]) [--plain] [--dist dir] [--online-modules] boards/<script>.js [-- espruino options]');
+    console.error('usage: node tools/upload.js (--port <device> | --dry-run [--out file]) [--plain | --minified] [--dist dir] [--online-modules] boards/<script>.js [-- espruino options]');
     process.exit(2);
   }
   if (!fs.existsSync(CLI)) { console.error('upload: the espruino CLI is not installed (npm install)'); process.exit(2); }

@@ -481,7 +481,7 @@ export function runOnEngine(opts: EngineRunOptions): EngineRunResult {
     plan.files.push({ name: x.name, file: path.resolve(x.file), data: fs.readFileSync(x.file) });
   }
   if (plan.missing.length) throw new Error('runOnEngine: the script requires ' + plan.missing.map((m) => '"' + m + '"').join(', ') + ', which ' + dist + ' does not hold');
-  if (spec.kind === 'sandbox') return runSandbox(opts, plan.files, dist);
+  if (spec.kind === 'sandbox') return runSandbox(opts, plan.files.map(textFile), dist);
   const status = engineStatus(opts.engine);
   if (!status.ok) throw new Error('runOnEngine: ' + status.reason);
 
@@ -495,7 +495,7 @@ export function runOnEngine(opts: EngineRunOptions): EngineRunResult {
     if (spec.kind === 'espruino') {
       const where = (m: string) => (typeof opts.load === 'object' ? opts.load[m] || 'storage' : opts.load || 'storage');
       const inStorage = plan.files.filter((f) => where(f.name) === 'storage');
-      const inRam = plan.files.filter((f) => where(f.name) === 'ram');
+      const inRam = plan.files.filter((f) => where(f.name) === 'ram').map(textFile);
       let body = opts.script;
       if (inStorage.length) {
         const extraNames = extras.map((x) => x.name);
@@ -512,7 +512,7 @@ export function runOnEngine(opts: EngineRunOptions): EngineRunResult {
       // JerryScript, Duktape: prelude with require, then the modules, then the script.
       fs.writeFileSync(path.join(dir, '0-prelude.js'), PRELUDE_NO_REQUIRE);
       ran.push('0-prelude.js');
-      plan.files.forEach((f, i) => {
+      plan.files.map(textFile).forEach((f, i) => {
         const file = (i + 1) + '-' + f.name + '.js';
         if (f.name === 'micronet') {
           const global = path.join(dist, opts.plain ? 'micronet.global.js' : 'micronet.global.min.js');
@@ -544,6 +544,17 @@ export function runOnEngine(opts: EngineRunOptions): EngineRunResult {
   } finally {
     if (!opts.keepDir) fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The text form of a Storage file: the minified text `<name>.min.js` beside a pretokenised `<name>.tok`
+ * (what goes to RAM with Modules.addCached, as the espruino tool sends code to RAM untokenised, and what
+ * engines other than Espruino read), else the file itself.
+ */
+function textFile(f: StorageFile): StorageFile {
+  if (!/\.tok$/.test(f.file)) return f;
+  const file = f.file.replace(/\.tok$/, '.min.js');
+  return { name: f.name, file, data: fs.readFileSync(file) };
 }
 
 /** The sandbox run: same script and start convention, in this process. */

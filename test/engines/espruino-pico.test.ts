@@ -16,7 +16,7 @@ const PICO_BLOCKS = 5100;
 
 /** Octets a set of Storage files takes on Espruino 2v29: a 32-octet header each, contents rounded up to 4 (measured: free 18,756 after micronet.min.js alone). */
 function storageNeeded(names: string[]): number {
-  return names.reduce((n, m) => n + 32 + Math.ceil(fs.statSync(path.join(ROOT, 'dist', m + '.min.js')).size / 4) * 4, 0);
+  return names.reduce((n, m) => n + 32 + Math.ceil(fs.statSync(path.join(ROOT, 'dist', m + '.tok')).size / 4) * 4, 0);
 }
 
 /** The scenarios whose modules do not fit a Pico's Storage together, with the octets they need. */

@@ -68,8 +68,8 @@ describeEngines(['espruino-pico'], 'runner on the Pico-memory Espruino', () => {
     const r = runOnEngine({ engine: 'espruino-pico', script: STORAGE_SCRIPT, start: 'main', timeoutMs: 60000 });
     expect(r.errors).toEqual([]);
     expect(r.status).toBe(0);
-    const size = fs.statSync(dist('micronet.min.js')).size;
-    const want = crc32(fs.readFileSync(dist('micronet.min.js')));
+    const size = fs.statSync(dist('micronet.tok')).size;
+    const want = crc32(fs.readFileSync(dist('micronet.tok')));
     expect(r.storage).toEqual([{ name: 'micronet', length: size, crc32: want }]);
     expect(r.reports).toHaveLength(1);
     const rep = r.reports[0];
