@@ -49,7 +49,7 @@ const TERSER = {
   mangle: true,
   // line breaks every ~200 characters (between tokens): Espruino's error report quotes the line an
   // error happened on, and a module on one line would fill the console
-  format: { ecma: 5, comments: false, max_line_len: 200 },
+  format: { ecma: 5, comments: false, max_line_len: 200, ascii_only: true },
 };
 
 /** The switches of src/features.ts: { NAME: value } as written there (the full build's values). */

@@ -65,13 +65,56 @@ function pretokenise(text) {
   return Buffer.from(out.join('\n'), 'latin1');
 }
 
-/** Undoes pretokenise (for tests and for reading a stored module): the espruino tool's untokenise. */
-function untokenise(buf) {
-  load();
-  const src = fs.readFileSync(require.resolve('espruino/plugins/pretokenise.js'), 'utf8');
-  const ctx = { acorn: require('acorn'), console: { log() {}, warn() {} }, Espruino: { Core: { Config: { add() {} }, Env: { getBoardData: () => ({}) }, Utils: {} }, Config: {}, Plugins: {}, addProcessor() {} } };
-  vm.runInNewContext(src, ctx);
-  return ctx.Espruino.Plugins.Pretokenise.untokenise(Buffer.isBuffer(buf) ? buf.toString('latin1') : buf);
+/** Code (138 and up) -> the text of the keyword or operator the tool tokenises it to. */
+let tokenText = null;
+
+/** Builds tokenText by tokenising each keyword and operator JavaScript has (no copy of the tool's list). */
+function tokenTable() {
+  if (tokenText) return tokenText;
+  const tk = load();
+  tokenText = {};
+  const words = ('if else do while for break continue function return var let const this throw try catch finally true false ' +
+    'null undefined new in instanceof switch case default delete typeof void debugger class extends super static of').split(' ');
+  const ops = ('== === != !== <= << <<= >= >> >>> >>= >>>= += -= ++ -- *= /= %= &= && |= || ^= =>').split(' ');
+  for (const t of words.concat(ops)) {
+    const out = tk(words.indexOf(t) >= 0 ? 'x ' + t + ' y' : 'x' + t + 'y');
+    for (let i = 0; i < out.length; i++) { const c = out.charCodeAt(i); if (c >= 138 && c < 0xd1) tokenText[c] = t; }
+  }
+  return tokenText;
 }
 
-module.exports = { pretokenise, untokenise };
+/**
+ * Undoes pretokenise: the text Espruino's lexer reads from a pretokenised module (src/jslex.c): token
+ * codes back to their keywords and operators, LEX_RAW_STRING8/16 (0xD1/0xD2: a length of 1 or 2
+ * octets, little-endian, then the octets) to string literals, LEX_RAW_INT0/8/16 (0xD3-0xD5: 0, a signed
+ * octet, a signed 16-bit little-endian) to numbers. Text without tokens comes back as it was.
+ * (The tool's own untokenise reads the 8- and 16-bit integers as unsigned; Espruino reads them signed.)
+ */
+function untokenise(buf) {
+  const text = Buffer.isBuffer(buf) ? buf.toString('latin1') : buf;
+  const map = tokenTable();
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    let piece;
+    if (c === 0xd1) { const n = text.charCodeAt(i + 1); piece = JSON.stringify(text.substr(i + 2, n)); i += 1 + n; }
+    else if (c === 0xd2) { const n = text.charCodeAt(i + 1) | (text.charCodeAt(i + 2) << 8); piece = JSON.stringify(text.substr(i + 3, n)); i += 2 + n; }
+    else if (c === 0xd3) piece = '0';
+    else if (c === 0xd4) { const v = text.charCodeAt(i + 1); piece = String(v > 127 ? v - 256 : v); i += 1; }
+    else if (c === 0xd5) { const v = text.charCodeAt(i + 1) | (text.charCodeAt(i + 2) << 8); piece = String(v > 32767 ? v - 65536 : v); i += 2; }
+    else if (c >= 138 && map[c]) piece = map[c];
+    else { out += text[i]; continue; }
+    out += ' ' + piece + ' ';
+  }
+  return out;
+}
+
+/**
+ * True when `text` (a latin1 string) holds octets 0x80 and up: in micronet's modules, whose minified
+ * text is ASCII, those are tokens (the tool's own isTokenised does not count raw strings and integers).
+ */
+function isPretokenised(text) {
+  return /[\u0080-\u00ff]/.test(text);
+}
+
+module.exports = { pretokenise, untokenise, isPretokenised };

@@ -10,6 +10,8 @@
  * hold for them.
  */
 import * as vm from 'vm';
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { isPretokenised, untokenise } = require('../../tools/pretokenise.js');
 import type { Es5Sandbox } from './es5-sandbox';
 import type { EventLoop } from './board-loop';
 
@@ -508,8 +510,10 @@ export function installEspruino(sb: Es5Sandbox, loop: EventLoop, log: (line: str
     const name = String(id);
     if (Object.prototype.hasOwnProperty.call(builtins, name)) return builtins[name];
     if (Object.prototype.hasOwnProperty.call(cache, name)) return cache[name];
-    const text = cachedSource[name] ?? storage.get(name);
+    let text = cachedSource[name] ?? storage.get(name);
     if (text === undefined) throw new Error('Module ' + name + ' not found');
+    // Espruino's lexer reads pretokenised code (what `npm run upload` stores); the sandbox reads text
+    if (isPretokenised(text)) text = untokenise(text) as string;
     cache[name] = {}; // a module that requires itself sees an empty object rather than looping
     try {
       cache[name] = evalModule(text, cachedSource[name] !== undefined ? 'Modules:' + name : 'Storage:' + name);

@@ -59,7 +59,7 @@ describe.each([
     const files = storageWrites(run.text);
     expect(Array.from(files.keys()).sort()).toEqual(modules.slice().sort());
     for (const m of modules) {
-      expect(files.get(m)!.equals(fs.readFileSync(path.join(ROOT, 'dist', m + '.min.js')))).toBe(true);
+      expect(files.get(m)!.equals(fs.readFileSync(path.join(ROOT, 'dist', m + '.tok')))).toBe(true);
     }
     // The CLI reads the script as UTF-8 and writes one octet per character ("binary"): read back as
     // Latin-1 it is the script's text (a character above U+00FF would not survive).
@@ -79,7 +79,7 @@ describe.each([
       board.loop.tickHooks.push((now) => peer.poll(now));
       board.advance(300);
       expect(board.errors).toEqual([]);
-      for (const m of modules) expect(board.io.storage.get(m)).toBe(fs.readFileSync(path.join(ROOT, 'dist', m + '.min.js'), 'latin1'));
+      for (const m of modules) expect(board.io.storage.get(m)).toBe(fs.readFileSync(path.join(ROOT, 'dist', m + '.tok'), 'latin1'));
       const got: string[] = [];
       peer.udp.bind(40000, (buf, off, len) => { got.push(Buffer.from(buf.subarray(off, off + len)).toString()); });
       peer.udp.send(ip, 7, Buffer.from('uploaded'), 40000);
