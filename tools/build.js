@@ -6,6 +6,7 @@
  *   micronet-enc28j60.js / .min.js       ENC28J60 driver, needs nothing from the core
  *   micronet-w5500.js / .min.js          W5500 MACRAW driver, needs nothing from the core
  *   micronet-dgram.js / .min.js          Node-style dgram sockets and the NetworkJS adapter
+ *   micronet-networkjs.js / .min.js      the NetworkJS adapter alone (Espruino's built-in dgram)
  *   types/                               TypeScript declarations
  * Usage: node tools/build.js [--quiet]
  */
@@ -26,6 +27,7 @@ const ENTRIES = [
   ['src/drivers/enc28j60.ts', 'micronet-enc28j60', null],
   ['src/drivers/w5500.ts', 'micronet-w5500', null],
   ['src/sockets/dgram.ts', 'micronet-dgram', null],
+  ['src/sockets/networkjs.ts', 'micronet-networkjs', null],
   ['src/net/dhcp.ts', 'micronet-dhcp', null],
   ['src/net/dns.ts', 'micronet-dns', null],
   ['src/devices/index.ts', 'micronet-debug', null],
@@ -38,7 +40,9 @@ const TERSER = {
   // expressions, which Espruino re-creates on every call (measured: ~165K instructions each)
   compress: { passes: 2, unsafe: false, keep_fargs: true, reduce_funcs: false },
   mangle: true,
-  format: { ecma: 5, comments: false },
+  // ascii_only: Espruino reads the source as 8-bit characters, so a literal like '\xff' must stay escaped
+  // (terser would write it as UTF-8, two characters there)
+  format: { ecma: 5, comments: false, ascii_only: true },
 };
 
 async function buildOne(entry, base, globalName) {
