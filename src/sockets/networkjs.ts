@@ -146,9 +146,9 @@ export function networkjs(stack: StackLike, options?: NetworkJsOptions) {
      * socket). Espruino looks the function up on every call, so while nothing is queued anywhere it is
      * recvIdle, which costs what a do-nothing driver's does, and recvQueued while anything is.
      */
-    recv: recvIdle as (sckt: number, maxLen: number) => any,
+    recv: recvIdle as (sckt: number, maxLen: number, socketType?: number) => any,
     /** NetworkJS send: consumes the first framed datagram of `data`; 0 = busy; -1 = no such socket. */
-    send: function (sckt: number, data: string): number {
+    send: function (sckt: number, data: string, socketType?: number): number {
       var s = socks[sckt];
       if (!s) return -1;
       if (data.length < NJS_HEADER) return data.length; // not a framed datagram: consume it
