@@ -9,7 +9,7 @@
  * runs node_modules/.bin/espruino with
  *   --storage micronet:dist/micronet.min.js --storage <chip module>:dist/<chip module>.min.js ...
  * one --storage for every `require("name")` in the script (a regex over literal names) that has a
- * dist/<name>.min.js bundle (micronet, micronet-enc28j60, micronet-w5500, micronet-dgram). The CLI's own
+ * dist/<name>.min.js bundle (micronet, micronet-enc28j60, micronet-w5500, micronet-networkjs, ...). The CLI's own
  * lookup of local modules is broken in 0.1.67 (TARGETS.md §1), hence Storage: on the board
  * `require("micronet")` loads the module from flash.
  *

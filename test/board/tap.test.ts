@@ -2,7 +2,7 @@
  * The board scripts on the bench board with --tap: the simulated chip's wire is a Linux tap in a network
  * namespace this test creates (Linux 192.0.2.1/24; RFC 5737 addresses that never leave it), real-time
  * clock. Linux pings each board and exchanges UDP with its echo service (for boards/espruino-dgram.js:
- * Espruino's dgram through the micronet-dgram adapter); the Pico and W5500 boards also answer a
+ * Espruino's dgram through the micronet-networkjs adapter); the Pico and W5500 boards also answer a
  * datagram Linux sends to 239.1.2.3:5000. Needs root, ip, socat, /dev/net/tun (skipped otherwise; fails
  * under CI). Everything is removed afterwards, even on failure.
  */
