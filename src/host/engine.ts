@@ -78,7 +78,7 @@ export const ROOT = path.join(__dirname, '..', '..');
 
 interface UploadTool {
   storageFiles(text: string, opts?: { dist?: string; plain?: boolean }): { files: StorageFile[]; missing: string[] };
-  dryRun(opts: { script: string; out: string; dist?: string; plain?: boolean }): { text: string | null; output: string; status: number | null; args: string[] };
+  dryRun(opts: { script: string; out: string; dist?: string; plain?: boolean; extra?: string[] }): { text: string | null; output: string; status: number | null; args: string[] };
   BUILTIN: string[];
 }
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -197,6 +197,11 @@ export interface EngineRunOptions {
    * 'ram' (Modules.addCached), or a map from module name to either (unnamed modules: 'storage').
    */
   load?: 'storage' | 'ram' | Record<string, 'storage' | 'ram'>;
+  /**
+   * Modules besides the bundles (e.g. a benchmark's own), loaded exactly as the bundles are: into Storage
+   * through the same dry run (`--storage name:file`), or RAM, or the require table elsewhere.
+   */
+  extraModules?: Array<{ name: string; file: string }>;
   /** A global function the runner calls once everything is loaded (see the file comment, step 3). */
   start?: string;
   /** Milliseconds before the engine is killed (default 120000). */
@@ -419,21 +424,24 @@ const linesCache = new Map<string, string[]>();
  * is the script's text unchanged (test/board/upload.test.ts checks it), so the runner runs the scenario
  * text itself. Cached per module set and content.
  */
-function uploadStorageLines(files: StorageFile[], dir: string, dist: string, plain?: boolean): string[] {
-  const key = crypto.createHash('sha256').update(dist + '\0' + !!plain + '\0' + files.map((f) => f.name + '\0' + crc32(f.data) + '\0' + f.data.length).join('\0')).digest('hex');
+function uploadStorageLines(files: StorageFile[], extras: StorageFile[], dir: string, dist: string, plain?: boolean): string[] {
+  const all = files.concat(extras);
+  const key = crypto.createHash('sha256').update(dist + '\0' + !!plain + '\0' + all.map((f) => f.name + '\0' + crc32(f.data) + '\0' + f.data.length).join('\0')).digest('hex');
   const hit = linesCache.get(key);
   if (hit) return hit;
   const stub = path.join(dir, 'requires.js');
   const outFile = path.join(dir, 'upload.js');
   fs.writeFileSync(stub, files.map((f) => 'require(' + JSON.stringify(f.name) + ');').join('\n') + '\n');
-  const dr = upload.dryRun({ script: stub, out: outFile, dist, plain });
+  const extra: string[] = [];
+  for (const x of extras) extra.push('--storage', x.name + ':' + x.file);
+  const dr = upload.dryRun({ script: stub, out: outFile, dist, plain, extra });
   if (dr.text === null) throw new Error('runOnEngine: the upload dry run failed (status ' + dr.status + '): ' + dr.output.slice(-1000));
-  const all = dr.text.split('\n');
+  const text = dr.text.split('\n');
   let k = 0;
-  while (k < all.length && STORAGE_WRITE.test(all[k])) k++;
-  const lines = all.slice(0, k);
+  while (k < text.length && STORAGE_WRITE.test(text[k])) k++;
+  const lines = text.slice(0, k);
   const names = Array.from(decodeStorageWrites(lines).keys()).sort();
-  const want = files.map((f) => f.name).sort();
+  const want = all.map((f) => f.name).sort();
   if (names.join() !== want.join()) throw new Error('runOnEngine: the upload dry run wrote Storage files ' + names.join(', ') + '; expected ' + want.join(', '));
   fs.unlinkSync(stub);
   fs.unlinkSync(outFile);
@@ -467,6 +475,11 @@ export function runOnEngine(opts: EngineRunOptions): EngineRunResult {
   const name = (opts.name || 'scenario').replace(/[^A-Za-z0-9_.-]/g, '_');
   const dist = path.resolve(opts.dist || path.join(ROOT, 'dist'));
   const plan = storageFiles(opts.script, { dist, plain: opts.plain });
+  const extras = opts.extraModules || [];
+  for (const x of extras) {
+    plan.missing = plan.missing.filter((m) => m !== x.name);
+    plan.files.push({ name: x.name, file: path.resolve(x.file), data: fs.readFileSync(x.file) });
+  }
   if (plan.missing.length) throw new Error('runOnEngine: the script requires ' + plan.missing.map((m) => '"' + m + '"').join(', ') + ', which ' + dist + ' does not hold');
   if (spec.kind === 'sandbox') return runSandbox(opts, plan.files, dist);
   const status = engineStatus(opts.engine);
@@ -485,7 +498,8 @@ export function runOnEngine(opts: EngineRunOptions): EngineRunResult {
       const inRam = plan.files.filter((f) => where(f.name) === 'ram');
       let body = opts.script;
       if (inStorage.length) {
-        const lines = uploadStorageLines(inStorage, dir, dist, opts.plain);
+        const extraNames = extras.map((x) => x.name);
+        const lines = uploadStorageLines(inStorage.filter((f) => extraNames.indexOf(f.name) < 0), inStorage.filter((f) => extraNames.indexOf(f.name) >= 0), dir, dist, opts.plain);
         const w = writeStorage(status.path, lines, dir, timeoutMs);
         storage = w.storage;
         storageFree = w.free;

@@ -82,7 +82,7 @@ describeEngines(['espruino-pico'], 'runner on the Pico-memory Espruino', () => {
     expect(r.storageFree).toBe(rep.free);
     expect(rep.free).toBeLessThan(49152 - size);
     expect(r.output).not.toMatch(/espruino\.com|\x1b/);
-  });
+  }, 240000);
 
   test('an uncaught exception is collected, with its exit status', () => {
     const r = runOnEngine({ engine: 'espruino-pico', script: 'print("@@report 1");\nnull.x;\nprint("@@report 2");', timeoutMs: 30000 });
@@ -90,7 +90,7 @@ describeEngines(['espruino-pico'], 'runner on the Pico-memory Espruino', () => {
     expect(r.errors.length).toBe(1);
     expect(r.errors[0]).toMatch(/^Uncaught Error: Can't read property 'x' of null/);
     expect(r.status).toBe(1);
-  });
+  }, 240000);
 
   test('the start function runs after the engine let go of the script text', () => {
     // 20,000 octets of comment: held in RAM (about 1,600 blocks) while the file runs, gone afterwards
@@ -100,13 +100,13 @@ describeEngines(['espruino-pico'], 'runner on the Pico-memory Espruino', () => {
     expect(r.errors).toEqual([]);
     const [atLoad, atStart] = r.reports[0];
     expect(atLoad - atStart).toBeGreaterThan(1500);
-  });
+  }, 240000);
 
   test('a runaway engine is killed', () => {
     const r = runOnEngine({ engine: 'espruino-pico', script: 'while (true) {}', timeoutMs: 2000 });
     expect(r.timedOut).toBe(true);
     expect(r.status === 137 || r.signal === 'SIGKILL').toBe(true);
-  });
+  }, 240000);
 });
 
 describeEngines(['espruino'], 'runner on the 64-bit Espruino', () => {
@@ -116,7 +116,7 @@ describeEngines(['espruino'], 'runner on the 64-bit Espruino', () => {
     expect(r.errors).toEqual([]);
     expect(r.storage).toEqual([]);
     expect(r.reports[0]).toEqual({ list: [], cs: 'function', cached: true });
-  });
+  }, 240000);
 
   test('load may mix: one module in RAM, the other in Storage', () => {
     const r = runOnEngine({ engine: 'espruino', load: { micronet: 'ram' }, timeoutMs: 60000, script:
@@ -124,7 +124,7 @@ describeEngines(['espruino'], 'runner on the 64-bit Espruino', () => {
     expect(r.errors).toEqual([]);
     expect(r.storage.map((s) => s.name)).toEqual(['micronet-dns']);
     expect(r.reports[0]).toEqual({ list: ['micronet-dns'], d: 'function', m: 'function' });
-  });
+  }, 240000);
 });
 
 describeEngines(['jerry-heap72', 'duktape'], 'runner on JerryScript and Duktape', () => {
@@ -134,14 +134,14 @@ describeEngines(['jerry-heap72', 'duktape'], 'runner on JerryScript and Duktape'
     expect(r.errors).toEqual([]);
     expect(r.reports).toEqual([['function', 'function', 'object']]);
     expect(r.ran).toEqual(['0-prelude.js', '1-micronet.js', '2-micronet-dns.js', 'scenario.js']);
-  });
+  }, 240000);
 
   test.each(['jerry-heap72', 'duktape'] as const)('%s: an uncaught exception is an error with the exit status', (engine) => {
     const r = runOnEngine({ engine, script: 'print("@@report 1"); null.x;', timeoutMs: 30000 });
     expect(r.reports).toEqual([1]);
     expect(r.status).not.toBe(0);
     expect(r.errors.length).toBe(1);
-  });
+  }, 240000);
 });
 
 test('the sandbox runs the same scripts in process, with print and require', () => {
