@@ -8,7 +8,7 @@
  *   npm run upload -- --port /dev/ttyACM0 boards/espruino-dgram.js
  * which runs: espruino -p /dev/ttyACM0 --storage micronet:dist/micronet.min.js \
  *   --storage micronet-enc28j60:dist/micronet-enc28j60.min.js \
- *   --storage micronet-dgram:dist/micronet-dgram.min.js boards/espruino-dgram.js
+ *   --storage micronet-networkjs:dist/micronet-networkjs.min.js boards/espruino-dgram.js
  *
  * Wiring: as boards/pico-enc28j60.js (SPI1 on B3/B4/B5, CS B1, INT A8, RESET B10; its table holds the
  * module's pins and the power note).
@@ -18,8 +18,9 @@
  *
  * Built-in dgram differences from Node's (Espruino's socket server, TARGETS.md §1): messages are strings
  * (send strings; E.toString(u8) converts), send(msg, port, address) only, the createSocket callback is
- * the "connect" listener, and a received datagram longer than the network chunk size minus the 8-octet
- * header is cut short: the socket asks for recvBufferSize 1480 so whole Ethernet-sized datagrams fit.
+ * the "connect" listener, a bound socket also gets "connect" and "drain" and its "end"/"close" come twice.
+ * register() raises Espruino's receive chunk to 1480 octets (whole datagrams up to 1472), makes send
+ * throw micronet's reason for a bad port or a payload over 1472 octets, and bind say why a port is taken.
  *
  * Test from a host on 192.0.2.0/24:  ping 192.0.2.4   and   echo hello | nc -u -w1 192.0.2.4 7
  *
@@ -37,10 +38,10 @@ stack.addInterface(eth, { address: "192.0.2.4", netmask: "255.255.255.0", name: 
 micronet.run(stack, { pins: [A8] });
 
 // micronet becomes the network behind Espruino's dgram.
-require("micronet-dgram").register(stack);
+require("micronet-networkjs").register(stack);
 
 var dgram = require("dgram");
-var sock = dgram.createSocket({ type: "udp4", recvBufferSize: 1480 });
+var sock = dgram.createSocket("udp4");
 sock.on("message", function (msg, rinfo) {
   // msg is a string of 8-bit characters; answer from port 7 to where it came from (RFC 862).
   sock.send(msg, rinfo.port, rinfo.address);

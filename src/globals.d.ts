@@ -6,3 +6,5 @@ declare function getTime(): number;
 declare function setWatch(fn: (e: any) => void, pin: any, opts: any): any;
 declare function clearWatch(id: any): void;
 declare function pinMode(pin: any, mode: string): void;
+/** Espruino's (and Node's) global object; on Espruino `global["\xff"]` is the interpreter's hidden root. */
+declare var global: any;

@@ -8,6 +8,7 @@
  *   micronet-enc28j60.js / .min.js       ENC28J60 driver, needs nothing from the core
  *   micronet-w5500.js / .min.js          W5500 MACRAW driver, needs nothing from the core
  *   micronet-dgram.js / .min.js          Node-style dgram sockets and the NetworkJS adapter
+ *   micronet-networkjs.js / .min.js      the NetworkJS adapter alone (Espruino's built-in dgram)
  *   types/                               TypeScript declarations
  *
  * With `--profile NAME` (profiles/NAME.json, or a path to a JSON file) the modules the profile lists are
@@ -35,6 +36,7 @@ const ENTRIES = [
   ['src/drivers/enc28j60.ts', 'micronet-enc28j60', null],
   ['src/drivers/w5500.ts', 'micronet-w5500', null],
   ['src/sockets/dgram.ts', 'micronet-dgram', null],
+  ['src/sockets/networkjs.ts', 'micronet-networkjs', null],
   ['src/net/dhcp.ts', 'micronet-dhcp', null],
   ['src/net/dns.ts', 'micronet-dns', null],
   ['src/devices/index.ts', 'micronet-debug', null],
@@ -48,7 +50,8 @@ const TERSER = {
   compress: { passes: 2, unsafe: false, keep_fargs: true, reduce_funcs: false },
   mangle: true,
   // line breaks every ~200 characters (between tokens): Espruino's error report quotes the line an
-  // error happened on, and a module on one line would fill the console
+  // error happened on, and a module on one line would fill the console; ascii_only: Espruino reads the
+  // source as 8-bit characters, so a literal like '\xff' must stay escaped (terser would write UTF-8)
   format: { ecma: 5, comments: false, max_line_len: 200, ascii_only: true },
 };
 

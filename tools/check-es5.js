@@ -9,7 +9,8 @@
  *            an Espruino pin function (digitalRead, digitalWrite, pinMode, setWatch, clearWatch: drivers
  *            may use them, guarded by typeof), a CommonJS name (module, exports), or what the runner and
  *            the sockets module use where the engine has it, guarded by typeof (setInterval,
- *            clearInterval, setTimeout, getTime, Buffer, console, require). The stack core itself never
+ *            clearInterval, setTimeout, getTime, Buffer, console, require, and `global`: the NetworkJS adapter reads
+ *            Espruino's hidden root `global["\xff"]`). The stack core itself never
  *            uses a timer or a clock (DESIGN.md §1.2): test/bundle/core-no-timers.test.ts checks that;
  *   builtin  also: no RegExp with {n,m} or ? quantifiers and no assignment to .length, both of which fail
  *            on Espruino 2v29 (its RegExp has only *, + and classes; array length is read-only);
@@ -40,7 +41,7 @@ const TYPED_ARRAYS = ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Arra
 /** Espruino's pin functions (Espruino reference, globals), for drivers; not timers, not clocks. */
 const ESPRUINO_IO = ['digitalRead', 'digitalWrite', 'pinMode', 'setWatch', 'clearWatch'];
 /** Engine facilities of the runner (src/runtime) and sockets (src/sockets), guarded by typeof there. */
-const RUNTIME = ['setInterval', 'clearInterval', 'setTimeout', 'getTime', 'Buffer', 'console', 'require'];
+const RUNTIME = ['setInterval', 'clearInterval', 'setTimeout', 'getTime', 'Buffer', 'console', 'require', 'global'];
 /** Free identifiers a shipped bundle may use. */
 const ALLOWED_GLOBALS = new Set([...ES5_GLOBALS, ...TYPED_ARRAYS, 'ArrayBuffer', 'DataView', 'Promise', 'E',
   ...ESPRUINO_IO, ...RUNTIME, 'module', 'exports']);

@@ -28,7 +28,14 @@
  * to install and exits with status 2 (also the status of a bad command line). Exit status 1 means a
  * check failed, 0 that every check passed.
  *
- * Usage: node tools/main.js [--chip enc28j60|w5500|none] [--espruino-e]
+ * --engine espruino (or espruino-pico, espruino-mdbt42q): micronet runs on the real interpreter instead
+ * of the sandbox: Espruino 2v29 (../shared/engines, or the MICRONET_ESPRUINO* variables) runs a board
+ * script (tools/main-engine-script.js) with micronet and the chip driver loaded from Storage as
+ * uploaded, the chip's SPI carried to the simulated chip here (src/host/board-engine.ts), whose wire is
+ * the tap. The same checks, plus UDP that micronet starts (ARP for Linux first) and a datagram from
+ * Linux to 239.1.2.3, and the board's CPU time and memory in blocks. Needs a chip (enc28j60 or w5500).
+ *
+ * Usage: node tools/main.js [--chip enc28j60|w5500|none] [--espruino-e] [--dhcp] [--engine NAME]
  *        (--espruino-e: give the sandbox a stand-in for Espruino's `E` object so the bundle's E.sum
  *        checksum path runs)
  * Addresses are RFC 5737 documentation addresses and never leave the namespace.
@@ -47,18 +54,24 @@ const MICRONET_MAC = Uint8Array.of(0x02, 0x00, 0x00, 0x00, 0x00, 0x02); // local
 const ECHO_PORT = 7;
 const WAIT_MS = 3000; // bound on every wait for a reply
 const CHIPS = ['enc28j60', 'w5500', 'none'];
-const USAGE = 'usage: node tools/main.js [--chip enc28j60|w5500|none] [--espruino-e] [--dhcp]';
+const USAGE = 'usage: node tools/main.js [--chip enc28j60|w5500|none] [--espruino-e] [--dhcp] [--engine espruino|espruino-pico|espruino-mdbt42q]';
+const ENGINES = ['espruino', 'espruino-pico', 'espruino-mdbt42q'];
 /** --dhcp: what dnsmasq (in the namespace) leases and serves. */
 const DHCP_RANGE = '192.0.2.100,192.0.2.110,255.255.255.0,2m';
 const DNS_NAME = 'linux.example';
 
 /** The command line: { chip, withE }; a bad one exits with status 2 and the usage line. */
 function parseArgs(argv) {
-  const out = { chip: 'enc28j60', withE: false, dhcp: false };
+  const out = { chip: 'enc28j60', withE: false, dhcp: false, engine: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--espruino-e') out.withE = true;
     else if (a === '--dhcp') out.dhcp = true;
+    else if (a === '--engine' || a.startsWith('--engine=')) {
+      const v = a === '--engine' ? argv[++i] : a.slice('--engine='.length);
+      if (ENGINES.indexOf(v) < 0) die(2, '--engine must be one of ' + ENGINES.join(', ') + ' (got ' + JSON.stringify(v) + ')\n' + USAGE);
+      out.engine = v;
+    }
     else if (a === '--chip' || a.startsWith('--chip=')) {
       const v = a === '--chip' ? argv[++i] : a.slice('--chip='.length);
       if (CHIPS.indexOf(v) < 0) die(2, '--chip must be one of ' + CHIPS.join(', ') + ' (got ' + JSON.stringify(v) + ')\n' + USAGE);
@@ -68,6 +81,8 @@ function parseArgs(argv) {
       process.exit(0);
     } else die(2, 'unknown argument ' + JSON.stringify(a) + '\n' + USAGE);
   }
+  if (out.engine && out.chip === 'none') die(2, '--engine needs a chip (--chip enc28j60 or w5500): the board reaches the tap through it');
+  if (out.engine && (out.dhcp || out.withE)) die(2, '--engine runs the static-address checks only (no --dhcp, no --espruino-e: the real E is there)');
   return out;
 }
 
@@ -252,8 +267,9 @@ function waitFor(cond, timeoutMs) {
 }
 
 async function main() {
-  const { chip, withE, dhcp } = parseArgs(process.argv.slice(2));
+  const { chip, withE, dhcp, engine } = parseArgs(process.argv.slice(2));
   const host = compileHost();
+  if (engine) return mainOnEngine(host, chip, engine);
   const req = host.netns.checkHostRequirements(dhcp ? ['ping', 'dnsmasq'] : ['ping']);
   if (!req.ok) die(2, req.reason);
   host.netns.installCleanupHandlers();
@@ -394,6 +410,120 @@ async function main() {
     if (peer) peer.stop();
     if (dnsmasq && dnsmasq.exitCode === null) dnsmasq.kill('SIGTERM');
     bridge.close();
+  }
+  const gone = !execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(ns.name);
+  console.log('\nnamespace ' + ns.name + (gone ? ' removed' : ' STILL PRESENT'));
+  if (!gone) failures++;
+  console.log(failures === 0 ? 'all checks passed' : failures + ' check(s) failed');
+  process.exitCode = failures === 0 ? 0 : 1;
+}
+
+/** TypeScript host sources loaded as they are (board-engine.ts finds its shim and the engines from them). */
+function requireTs(file) {
+  if (!require.extensions['.ts']) {
+    const ts = require('typescript');
+    require.extensions['.ts'] = function (module, filename) {
+      const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
+        fileName: filename,
+        compilerOptions: { target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.CommonJS, esModuleInterop: true },
+      });
+      module._compile(out.outputText, filename);
+    };
+  }
+  return require(file);
+}
+
+/** The main job with micronet on a real Espruino build (see the file comment, --engine). */
+async function mainOnEngine(host, chip, engine) {
+  const req = host.netns.checkHostRequirements(['ping']);
+  if (!req.ok) die(2, req.reason);
+  host.netns.installCleanupHandlers();
+  host.netns.sweepStaleNamespaces('micronet');
+  const { startEngineBoard } = requireTs(path.join(root, 'src', 'host', 'board-engine.ts'));
+  const { engineStatus } = requireTs(path.join(root, 'src', 'host', 'engine.ts'));
+  const st0 = engineStatus(engine);
+  if (!st0.ok) die(2, engine + ': ' + st0.reason);
+  if (!fs.existsSync(path.join(root, 'dist', 'micronet.min.js'))) die(1, 'dist/ is missing: run `npm run build` (npm start does).');
+  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'micronet-main-'));
+  const script = path.join(dir, 'main-board.js');
+  fs.writeFileSync(script, require('./main-engine-script').scriptFor(chip));
+  let failures = 0;
+  const check = (ok, line) => {
+    if (!ok) failures++;
+    console.log((ok ? '  ok   ' : '  FAIL ') + line);
+  };
+  const board = await startEngineBoard(script, { engine, tap: { linuxAddress: LINUX, prefixLength: 24 } });
+  const bridge = board.tap;
+  const ns = bridge.ns;
+  let peer = null;
+  try {
+    await board.waitFor(() => board.reports.some((r) => r.ready) || board.errors.length > 0, 30000);
+    const ready = board.reports.find((r) => r.ready);
+    if (!ready) throw new Error('the board did not start: ' + (board.errors.join('; ') || board.output.slice(-5).join(' | ')));
+    console.log('micronet main job on the real interpreter');
+    console.log('  engine   ' + engine + ' (Espruino 2v29), micronet and micronet-' + chip + ' from Storage (' + board.storageFree + ' octets left)');
+    console.log('  device   ' + chip + ' driver on SPI1 -> simulated ' + chip + ' (Node, over named pipes) -> hub -> tap ' + bridge.ifname);
+    console.log('  linux    ' + LINUX + '/24 on ' + bridge.ifname + ' in namespace ' + ns.name);
+    console.log('  micronet ' + STATIC_ADDRESS + ' (' + ready.mac + '), UDP echo on port ' + ECHO_PORT);
+
+    console.log('\nping from Linux');
+    for (const size of [0, 56, 1472]) {
+      const r = await host.peer.ping(ns, STATIC_ADDRESS, size, 3, 2);
+      check(r.received >= 3 && !r.wrongData, 'ping -s ' + size + ': ' + r.received + '/' + r.transmitted + ' replies' + (r.wrongData ? ' (wrong data)' : ''));
+    }
+    console.log('\nUDP from Linux to ' + STATIC_ADDRESS + ':' + ECHO_PORT);
+    peer = await host.peer.LinuxUdpPeer.start(ns);
+    const sock = await peer.bind(0, '0.0.0.0', true);
+    const pattern = (n) => { const b = Buffer.alloc(n); for (let i = 0; i < n; i++) b[i] = (i * 7 + n) & 255; return b; };
+    const roundTrip = async (data, to, port) => {
+      const err = await sock.send(data, to, port);
+      if (err) return { line: 'send failed (' + err + ')' };
+      try { return { m: await sock.receive(WAIT_MS * 3) }; } catch (e) { return { line: 'no reply (' + e.message + ')' }; }
+    };
+    for (const size of [1, 512, 1472]) {
+      const r = await roundTrip(pattern(size), STATIC_ADDRESS, ECHO_PORT);
+      const ok = !!r.m && r.m.address === STATIC_ADDRESS && r.m.port === ECHO_PORT && r.m.data.equals(pattern(size));
+      check(ok, size + ' octets: ' + (r.m ? 'reply of ' + r.m.data.length + ' octets from ' + r.m.address + ':' + r.m.port + (r.m.data.equals(pattern(size)) ? ', identical' : ', DIFFERENT') : r.line));
+    }
+    const b = await roundTrip(Buffer.from('hello micronet, this is a broadcast'), BROADCAST, ECHO_PORT);
+    check(!!b.m && b.m.address === STATIC_ADDRESS, 'broadcast to ' + BROADCAST + ':' + ECHO_PORT + ': ' + (b.m ? 'reply from ' + b.m.address + ':' + b.m.port : b.line));
+
+    console.log('\nLinux neighbour entry for micronet (ip neigh)');
+    const neigh = host.peer.ipNeigh(ns, STATIC_ADDRESS);
+    check(!!neigh && neigh.lladdr === '02:00:00:00:00:02', neigh ? neigh.line : 'no entry');
+
+    console.log('\nUDP from micronet to Linux (micronet sends first: "send" on its control port 9)');
+    const inbox = await peer.bind(0, '0.0.0.0');
+    await sock.send(Buffer.from('send ' + inbox.port), STATIC_ADDRESS, 9);
+    for (const size of [1, 512, 1472]) {
+      let m = null;
+      try { m = await inbox.receive(WAIT_MS * 3); } catch (e) { /* counted below */ }
+      check(!!m && m.address === STATIC_ADDRESS && m.port === 4000 && m.data.equals(pattern(size)), size + ' octets from micronet: ' + (m ? m.data.length + ' octets from ' + m.address + ':' + m.port : 'nothing'));
+    }
+
+    console.log('\nmulticast: Linux to 239.1.2.3:5000 (micronet joined it; it answers by unicast)');
+    ns.runSync('ip', ['route', 'add', '239.0.0.0/8', 'dev', bridge.ifname]);
+    const g = await roundTrip(Buffer.from('hello group'), '239.1.2.3', 5000);
+    check(!!g.m && g.m.address === STATIC_ADDRESS && g.m.port === 5000 && g.m.data.toString() === 'hello group', 'group datagram: ' + (g.m ? 'answer from ' + g.m.address + ':' + g.m.port + ' "' + g.m.data.toString() + '"' : g.line));
+
+    const n0 = board.reports.length;
+    await sock.send(Buffer.from('stats'), STATIC_ADDRESS, 9);
+    await board.waitFor(() => board.reports.length > n0, WAIT_MS * 3);
+    const rep = board.reports.slice(n0).find((r) => r.stats);
+    console.log('\nmicronet counters (stack.stats() on the board)');
+    if (rep) {
+      console.log(formatStats(rep.stats));
+      check(rep.stats.ring.free === rep.stats.ring.size, 'every ring frame back in the ring (' + rep.stats.ring.free + ' of ' + rep.stats.ring.size + ' free)');
+      check(rep.echoed === 4, 'micronet echo service handled ' + rep.echoed + ' datagrams');
+      console.log('  board: ' + rep.blocks + ' blocks in use (process.memory().usage), ' + board.cpuMs() + ' ms of CPU (the Espruino process; the simulated chip excluded)');
+    } else check(false, 'no stats report from the board');
+    check(board.errors.length === 0, 'no error on the board' + (board.errors.length ? ': ' + board.errors.join('; ') : ''));
+    const s = board.stats;
+    console.log('  bridge: ' + s.spiSends + ' SPI sends, ' + s.spiWrites + ' writes, ' + s.spiOctets + ' octets, ' + s.edges + ' INT edges');
+  } finally {
+    if (peer) peer.stop();
+    board.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
   const gone = !execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(ns.name);
   console.log('\nnamespace ' + ns.name + (gone ? ' removed' : ' STILL PRESENT'));

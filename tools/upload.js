@@ -9,7 +9,8 @@
  * runs node_modules/.bin/espruino with
  *   --storage micronet:dist/micronet.tok --storage <chip module>:dist/<chip module>.tok ...
  * one --storage for every `require("name")` in the script (a regex over literal names) that has a
- * dist/<name>.tok bundle (the minified module pretokenised, tools/pretokenise.js). The CLI's own
+ * dist/<name>.tok bundle (the minified module pretokenised, tools/pretokenise.js: micronet,
+ * micronet-enc28j60, micronet-w5500, micronet-networkjs, ...). The CLI's own
  * lookup of local modules is broken in 0.1.67 (TARGETS.md §1), hence Storage: on the board
  * `require("micronet")` loads the module from flash.
  *

@@ -185,7 +185,7 @@ export async function startBoard(scriptPath: string, options: BoardOptions = {})
   const loop = new EventLoop({ clock: options.clock ?? 'real', report: say });
   const sandbox = createEs5Sandbox({ espruinoE: true, timeoutMs: 60000 });
   const io = installEspruino(sandbox, loop, say);
-  const net = installNetworkJs(sandbox, loop, io);
+  const net = installNetworkJs(sandbox, loop, io, say);
   const hub = options.hub ?? new Hub();
 
   if (options.preload !== false) {

@@ -126,18 +126,36 @@ let counter = 0;
 const NAME_RE = /^(.+)-(\d+)-(\d+)-([0-9a-f]{6})$/;
 
 /**
- * A network namespace created by this process (`ip netns add`), with loopback up.
+ * A network namespace: one created by this process (`create`: `ip netns add`, loopback up, deleted by
+ * `destroy()`), or an existing one attached by name (`attach`: never deleted by this process).
  * Commands run inside it with `ip netns exec` (a Node process cannot enter a namespace itself).
  */
 export class NetNamespace {
   /** The namespace name as `ip netns list` shows it. */
   readonly name: string;
+  /** True when this process created the namespace (and `destroy()` deletes it). */
+  readonly owned: boolean;
   private children = new Set<ChildProcess>();
   private cleanups: Array<() => void> = [];
   private destroyed = false;
 
-  private constructor(name: string) {
+  private constructor(name: string, owned: boolean) {
     this.name = name;
+    this.owned = owned;
+  }
+
+  /**
+   * An existing namespace, by the name `ip netns list` shows (`ip netns add NAME`, or one a container
+   * tool made). `destroy()` then stops what this process started in it and runs its cleanups, but
+   * leaves the namespace itself. Throws an Error naming `name` when there is no such namespace.
+   */
+  static attach(name: string): NetNamespace {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new Error('netns: "' + name + '" is not a namespace name (1 to 64 of A-Z a-z 0-9 _ . -)');
+    const list = runSync('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0]);
+    if (list.indexOf(name) < 0) throw new Error('netns: no network namespace "' + name + '" (ip netns list has ' + (list.filter(Boolean).join(', ') || 'none') + ')');
+    const ns = new NetNamespace(name, false);
+    registry.add(ns);
+    return ns;
   }
 
   /**
@@ -148,7 +166,7 @@ export class NetNamespace {
     if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) throw new Error('prefix: must be 1 to 40 of A-Z a-z 0-9 _ -');
     const name = prefix + '-' + process.pid + '-' + ++counter + '-' + crypto.randomBytes(3).toString('hex');
     runSync('ip', ['netns', 'add', name]);
-    const ns = new NetNamespace(name);
+    const ns = new NetNamespace(name, true);
     registry.add(ns);
     try {
       runSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
@@ -203,7 +221,8 @@ export class NetNamespace {
     child.on('exit', () => this.children.delete(child));
   }
 
-  /** Kills the processes this namespace tracks and deletes the namespace. Idempotent; never throws. */
+  /** Kills the processes this namespace tracks, runs its cleanups and, when this process created it,
+   *  deletes the namespace. Idempotent; never throws. */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
@@ -222,10 +241,12 @@ export class NetNamespace {
         /* best effort */
       }
     }
-    try {
-      execFileSync('ip', ['netns', 'del', this.name], { stdio: 'ignore' });
-    } catch {
-      /* already deleted */
+    if (this.owned) {
+      try {
+        execFileSync('ip', ['netns', 'del', this.name], { stdio: 'ignore' });
+      } catch {
+        /* already deleted */
+      }
     }
     registry.delete(this);
   }

@@ -35,7 +35,14 @@ const SOCAT_BUFFER = 16384;
 
 /** Options of `TapBridge.open`. Every field has a default. */
 export interface TapOptions {
-  /** Namespace to create the tap in; default: a new one (prefix `micronet`), destroyed by `close()`. */
+  /**
+   * Name of an existing network namespace to create the tap in (`ip netns list`; e.g. one an external
+   * test made with `ip netns add`, with its own routes and services). The bridge only adds its tap
+   * there: `close()` removes the tap and leaves the namespace. Default: a new namespace (prefix
+   * `micronet`) that `close()` deletes. IPv6 is left as it is there unless `disableIPv6` is given.
+   */
+  netns?: string;
+  /** The same as `netns`, as a NetNamespace (created with NetNamespace.create or attach). */
   ns?: NetNamespace;
   /** Interface name inside the namespace (at most 15 characters); default `mntap0`. */
   ifname?: string;
@@ -45,7 +52,8 @@ export interface TapOptions {
   prefixLength?: number;
   /**
    * Switch IPv6 off inside the namespace before the tap comes up, so Linux sends no router
-   * solicitations or MLD reports (noise for an IPv4-only stack); default true.
+   * solicitations or MLD reports (noise for an IPv4-only stack); default true in a namespace the
+   * bridge creates, false in an existing one (`netns`).
    */
   disableIPv6?: boolean;
   /** Bound on waiting for socat to bring the tap up, in milliseconds; default 5000. */
@@ -136,8 +144,10 @@ export class TapBridge {
     const startTimeoutMs = opts.startTimeoutMs ?? 5000;
     const req = checkHostRequirements();
     if (!req.ok) throw new Error(req.reason);
+    if (opts.netns !== undefined && opts.ns !== undefined) throw new Error('netns, ns: give one namespace, not both');
+    const attached = opts.netns !== undefined ? NetNamespace.attach(opts.netns) : null;
     const ownsNs = !opts.ns;
-    const ns = opts.ns ?? NetNamespace.create('micronet');
+    const ns = attached ?? opts.ns ?? NetNamespace.create('micronet');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'micronet-tap-'));
     // Also removed if the process ends through destroyAllNamespaces (exit, SIGINT) before close().
     ns.onDestroy(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -149,7 +159,7 @@ export class TapBridge {
     const stderrA: string[] = [];
     const stderrB: string[] = [];
     try {
-      if (opts.disableIPv6 ?? true) {
+      if (opts.disableIPv6 ?? (attached === null && ns.owned)) {
         ns.runSync('sysctl', ['-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
       }
       // 1. Node's end first, so socat B never sends to a port nobody holds.

@@ -11,6 +11,9 @@
  *   sock.bind(5000);
  *
  *   require("micronet-dgram").register(stack);               // Espruino: built-in dgram over micronet
+ *
+ * The NetworkJS adapter (register, networkjs) is in networkjs.ts, also shipped alone as
+ * micronet-networkjs for boards that only use Espruino's dgram.
  */
 import { formatIPv4, parseIPv4, isMulticast, isDottedQuad } from '../wire/addr';
 
@@ -38,16 +41,6 @@ function copyOut(buf: Uint8Array, off: number, len: number): Uint8Array {
   var u = new Uint8Array(len);
   u.set(buf.subarray(off, off + len));
   return u;
-}
-
-/** The octets of buf[off..off+len) as a string of 8-bit characters (E.toString on Espruino). */
-function bytesToString(buf: Uint8Array, off: number, len: number): string {
-  if (typeof E !== 'undefined' && E && E.toUint8Array) return (E as any).toString(buf.subarray(off, off + len));
-  var s = '';
-  // Espruino's apply takes at most 256 arguments: convert in chunks (TARGETS.md)
-  for (var i = off, end = off + len; i < end; i += 256)
-    s += String.fromCharCode.apply(null, buf.subarray(i, Math.min(end, i + 256)) as any);
-  return s;
 }
 
 /**
@@ -283,152 +276,5 @@ export function use(stack: StackLike, options?: { lookup?: Lookup }) {
   };
 }
 
-/** Datagrams waiting per NetworkJS socket before more are dropped (and counted). */
-var NJS_QUEUE = 8;
-
-/**
- * A NetworkJS driver (TARGETS.md §1) over `stack`: give it to `require("NetworkJS").create(driver)`, and
- * Espruino's built-in `dgram` sends and receives through micronet. UDP only: TCP and HTTP sockets fail
- * with a clear message until micronet has TCP.
- * Receive: each datagram is queued (at most 8 per socket; `driver.dropped` counts the rest) as the 8-octet
- * header [address 4][port LE16][length LE16] and the payload; `recv` returns exactly one datagram per call
- * and only reads JavaScript queues. Espruino cuts what recv returns at maxLen (536 unless a socket was
- * created with a larger `recvBufferSize`), so a longer datagram is truncated here first, its header
- * saying the new length, as a BSD socket truncates (counted in `driver.truncated`): create the socket with
- * `recvBufferSize: 1480` to receive up to 1472 octets.
- * Multicast: Espruino's dgram `addMembership(group, ip)` only records `options.multicastGroup` and
- * `options.multicastIp` on the options object given to `create`; the adapter joins that group (on the
- * interface with address `multicastIp`, if given) when it sees it, at create or at the next recv.
- * Send: takes the first framed datagram of what Espruino offers and returns how much it consumed
- * (0 = busy, try again).
- */
-export function networkjs(stack: StackLike, options?: { lookup?: Lookup }) {
-  var socks: any[] = [];
-  var lookup = options && options.lookup;
-  if (lookup !== undefined && typeof lookup !== 'function') throw new Error('networkjs: options.lookup must be a function (name, cb)');
-  /** Joins the group an Espruino dgram socket asked for through options.multicastGroup (once). */
-  function joinRequested(s: any): void {
-    var o = s.options;
-    if (o === null || !o.multicastGroup || s.group !== '') return;
-    try {
-      var iface = undefined;
-      if (o.multicastIp) {
-        var a = parseIPv4(o.multicastIp);
-        for (var i = 0; i < stack.interfaces.length; i++) if (stack.interfaces[i].address === a) iface = stack.interfaces[i];
-      }
-      stack.igmp.join(o.multicastGroup, iface);
-      s.group = String(o.multicastGroup);
-      s.groupIface = iface;
-    } catch (e) {
-      driver.lastError = 'micronet: addMembership: ' + (e as Error).message;
-      s.group = '-'; // do not retry on every recv
-    }
-  }
-  var driver = {
-    /** Datagrams dropped because a socket's queue was full. */
-    dropped: 0,
-    /** Datagrams cut to maxLen by recv. */
-    truncated: 0,
-    /** The last error message given to Espruino. */
-    lastError: '',
-    /**
-     * Resolves a host name with the lookup function given to networkjs (cb(err) or cb(null, address)):
-     * Espruino does not hand UDP host names to a JS network (its header says 255.255.255.255), so a
-     * board script resolves first and sends to the address.
-     */
-    lookup: function (name: string, cb: (err: any, address?: string) => void): void {
-      if (!lookup) { var e: any = new Error('micronet: no lookup function: networkjs(stack, {lookup: resolver.lookup})'); e.code = 'ENOSERVERS'; cb(e); return; }
-      lookup(name, cb);
-    },
-    create: function (host: any, port: number, socketType: number, options?: any): number {
-      if ((socketType & 3) !== 2) {
-        driver.lastError = 'micronet: only UDP sockets are supported; TCP and HTTP need TCP, which micronet does not have yet';
-        if (typeof console !== 'undefined') console.log(driver.lastError);
-        return -1;
-      }
-      var id = 0;
-      while (socks[id]) id++;
-      var q: string[] = [];
-      var sock: any = { port: 0, queue: q, host: host, options: options || null, group: '', dst: -1, lookupError: '' };
-      if (typeof host === 'string' && !isDottedQuad(host) && lookup) {
-        // A client socket created with a host name: datagrams whose header says 255.255.255.255 (what
-        // Espruino writes for a name) go to the resolved address; until then send() answers busy.
-        lookup(host, function (err: any, a?: string) {
-          if (err) sock.lookupError = 'micronet: ' + (err.message || String(err)); else sock.dst = parseIPv4(a as string);
-        });
-      }
-      try {
-        sock.port = stack.udp.bind(host === undefined ? port || 0 : 0, function (buf: Uint8Array, off: number, len: number, info: any) {
-          if (q.length >= NJS_QUEUE) { driver.dropped++; return; }
-          var a = info.srcAddress, p = info.srcPort;
-          q.push(String.fromCharCode(a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255, p & 255, p >>> 8, len & 255, len >>> 8) +
-            bytesToString(buf, off, len));
-        });
-      } catch (e) {
-        driver.lastError = 'micronet: ' + (e as Error).message;
-        return -1;
-      }
-      socks[id] = sock;
-      joinRequested(sock);
-      return id;
-    },
-    close: function (sckt: number): void {
-      var s = socks[sckt];
-      if (!s) return;
-      stack.udp.unbind(s.port);
-      if (s.group !== '' && s.group !== '-') { try { stack.igmp.leave(s.group, s.groupIface); } catch (e) { /* interface gone */ } }
-      socks[sckt] = undefined;
-    },
-    accept: function (): number { return -1; },
-    recv: function (sckt: number, maxLen: number, socketType: number): any {
-      var s = socks[sckt];
-      if (!s) return -1;
-      if (s.options !== null && s.options.multicastGroup !== undefined && s.group === '') joinRequested(s);
-      if (!s.queue.length) return '';
-      var d = s.queue.shift();
-      if (d.length > maxLen && maxLen > 8) {
-        var n = maxLen - 8;
-        d = d.substr(0, 6) + String.fromCharCode(n & 255, n >>> 8) + d.substr(8, n);
-        driver.truncated++;
-      }
-      return d;
-    },
-    send: function (sckt: number, data: string, socketType: number): number {
-      var s = socks[sckt];
-      if (!s) return -1;
-      if (data.length < 8) return data.length; // not a framed datagram: consume it
-      var len = data.charCodeAt(6) | (data.charCodeAt(7) << 8);
-      if (data.length < 8 + len) return 0; // the rest is still coming
-      if (stack.state.free === 0) return 0; // busy: Espruino offers it again
-      var addr = ((data.charCodeAt(0) << 24) | (data.charCodeAt(1) << 16) | (data.charCodeAt(2) << 8) | data.charCodeAt(3)) >>> 0;
-      if (addr === 0xffffffff && s.host !== undefined && typeof s.host === 'string' && !isDottedQuad(s.host) && lookup) {
-        if (s.lookupError) { driver.lastError = s.lookupError; return -1; }
-        if (s.dst < 0) return 0; // still resolving: Espruino offers it again
-        addr = s.dst;
-      }
-      var port = data.charCodeAt(4) | (data.charCodeAt(5) << 8);
-      try {
-        stack.udp.send(addr, port, data.substr(8, len), s.port);
-      } catch (e) {
-        driver.lastError = 'micronet: ' + (e as Error).message;
-        return -1;
-      }
-      return 8 + len;
-    },
-  };
-  return driver;
-}
-
-/**
- * Makes micronet the board's network for Espruino's built-in `dgram`:
- * `require("NetworkJS").create(networkjs(stack))`. Returns the driver.
- * @throws Error where there is no NetworkJS module (not Espruino, not the bench board).
- */
-export function register(stack: StackLike, options?: { lookup?: Lookup }) {
-  var njs: any;
-  try { njs = require('NetworkJS'); } catch (e) { njs = null; }
-  if (!njs || !njs.create) throw new Error('register: require("NetworkJS") is not available (Espruino or the bench board only)');
-  var d = networkjs(stack, options);
-  njs.create(d);
-  return d;
-}
+export { networkjs, register } from './networkjs';
+export type { NetworkJsOptions } from './networkjs';

@@ -39,69 +39,112 @@ function hdr(a, b, c, d, port, len) { return String.fromCharCode(a, b, c, d, por
 var got = [];
 `;
 
-describe('NetworkJS + dgram as Espruino drives them', () => {
-  test('create, bind, framing on send and receive, one datagram per recv', async () => {
+describe('NetworkJS + dgram as Espruino drives them (socketserver.c; test/engines/networkjs.test.ts holds it to the real interpreter)', () => {
+  test('no driver socket until bind or the first send; bind keeps the socket in both lists; framing both ways', async () => {
     const b = await run(DRIVER + `
       var s = require("dgram").createSocket("udp4");
+      var ev = [];
+      ["connect", "drain", "end", "close"].forEach(function (e) { s.on(e, function () { ev.push(e); }); });
       s.addMembership("239.1.2.3", "192.0.2.2");
       s.on("message", function (msg, rinfo) { got.push([msg, rinfo.address, rinfo.port, rinfo.size]); });
+      var before = calls.length;
       s.bind(7);
       incoming.push(hdr(192, 0, 2, 1, 40000, 5) + "hello");
       s.send("abc", 40000, "192.0.2.1");
       s.send("de", 9, "not.an.address");
+      var dns = global["\xff"].DNS;
     `);
     b.advance(5);
-    const calls = b.global('calls');
-    const plain = JSON.parse(JSON.stringify(calls));
-    // Client socket at createSocket (no host: 127.0.0.1, port 0), closed by bind, then the bound socket.
-    expect(plain[0]).toEqual(['create', '127.0.0.1', 0, 2, null]);
-    expect(plain[1]).toEqual(['close', 1]);
-    expect(plain[2]).toEqual(['create', null, 7, 2, '239.1.2.3']);
+    expect(b.global('before')).toBe(0);
+    const plain = JSON.parse(JSON.stringify(b.global('calls')));
+    // bind: create(undefined, port, 2, options) with the group recorded by addMembership; no close
+    expect(plain[0]).toEqual(['create', null, 7, 2, '239.1.2.3']);
+    expect(plain.filter((c: unknown[]) => c[0] === 'create' || c[0] === 'close')).toHaveLength(1);
+    // every idle pass: recv from the server list, then from the client list, on the same socket
     const recv = plain.filter((c: unknown[]) => c[0] === 'recv');
-    expect(recv[0]).toEqual(['recv', 3, 536, 2]);
-    // Both queued datagrams offered at once; the driver takes one, the rest is offered again.
+    expect(recv.slice(0, 4)).toEqual([['recv', 1, 536, 2], ['recv', 1, 536, 2], ['recv', 1, 536, 2], ['recv', 1, 536, 2]]);
+    expect(b.net.lists()).toEqual({ clients: 1, servers: 1 });
+    // both queued datagrams offered at once; the driver takes one, the rest is offered again; a name is
+    // 255.255.255.255 with the name kept in the hidden root
     const sends = plain.filter((c: unknown[]) => c[0] === 'send').map((c: unknown[]) => c[2]);
     expect(sends[0]).toBe('\xc0\x00\x02\x01\x40\x9c\x03\x00abc' + '\xff\xff\xff\xff\x09\x00\x02\x00de');
     expect(sends[1]).toBe('\xff\xff\xff\xff\x09\x00\x02\x00de');
+    expect(b.global('dns')).toBe('not.an.address');
     expect(JSON.parse(JSON.stringify(b.global('got')))).toEqual([['hello', '192.0.2.1', 40000, 5]]);
-    expect(b.net.stats.messages).toBe(1);
+    // connect from the client list's first pass; drain once the queue was taken (the server list sends first)
+    const ev0: string[] = JSON.parse(JSON.stringify(b.global('ev')));
+    expect(ev0.filter((e) => e === 'connect')).toHaveLength(1);
+    expect(ev0).toContain('drain');
+    b.sandbox.run('s.close();');
+    b.advance(5);
+    expect(JSON.parse(JSON.stringify(b.global('ev'))).filter((e: string) => e === 'end' || e === 'close')).toEqual(['end', 'close', 'end', 'close']);
+    expect(b.net.lists()).toEqual({ clients: 0, servers: 0 });
     expect(b.errors).toEqual([]);
     b.stop();
   });
 
-  test('maxLen: 536 clips a longer recv; recvBufferSize raises it; two datagrams in one recv deafen the socket', async () => {
+  test('a client socket is created at its first send (127.0.0.1, port 0); send -1 with data left is error -8 once', async () => {
     const b = await run(DRIVER + `
-      var big = ""; for (var i = 0; i < 600; i++) big += String.fromCharCode(i & 255);
-      var s = require("dgram").createSocket("udp4");
-      s.on("message", function (msg) { got.push(msg.length); });
-      s.bind(5000);
-      incoming.push(hdr(192, 0, 2, 1, 1, 600) + big);
+      accept = -1;
+      var c = require("dgram").createSocket("udp4"), ev = [];
+      ["connect", "drain", "end", "close"].forEach(function (e) { c.on(e, function () { ev.push(e); }); });
+      c.on("error", function (e) { ev.push("error " + e.code + " " + e.message); });
+      c.send("x", 9, "192.0.2.1");
     `);
-    b.advance(2);
-    expect(JSON.parse(JSON.stringify(b.global('got')))).toEqual([528]); // 536 - 8: cut short, as on Espruino
-    expect(b.net.stats.recvTooLong).toBe(1);
-    b.sandbox.run(`
-      var t = require("dgram").createSocket({ type: "udp4", recvBufferSize: 1500 });
-      t.on("message", function (msg) { got.push(msg.length); });
-      t.bind(5001);
-      incoming.push(hdr(192, 0, 2, 1, 1, 600) + big);
-    `);
-    b.advance(2);
-    expect(b.net.chunkSize).toBe(1500);
-    expect(JSON.parse(JSON.stringify(b.global('got')))).toEqual([528, 600]);
-    // Only socket t left (the scripted driver serves every socket from one queue).
-    b.sandbox.run('s.close();');
-    b.advance(2);
-    expect(b.net.socketCount()).toBe(1);
-    b.sandbox.run(`incoming.push(hdr(192, 0, 2, 1, 1, 1) + "x" + hdr(192, 0, 2, 1, 1, 1) + "y"); incoming.push(hdr(192, 0, 2, 1, 1, 1) + "z");`);
-    b.advance(3);
-    expect(JSON.parse(JSON.stringify(b.global('got')))).toEqual([528, 600]);
-    expect(b.net.stats.heldMultiDatagram).toBeGreaterThanOrEqual(2);
+    b.advance(5);
+    const plain = JSON.parse(JSON.stringify(b.global('calls')));
+    expect(plain[0]).toEqual(['create', '127.0.0.1', 0, 2, null]);
+    expect(JSON.parse(JSON.stringify(b.global('ev')))).toEqual(['connect', 'error -8 unsent data', 'end', 'close']);
     b.stop();
   });
 
-  test('dgram before NetworkJS.create throws "Not connected to the internet"', async () => {
-    const b = await run('require("dgram").createSocket("udp4");');
+  test('maxLen: a recv longer than it stops the board (Espruino asserts); a shorter cut one arrives with its real size; recvBufferSize raises it', async () => {
+    const b = await run(DRIVER + `
+      var big = ""; for (var i = 0; i < 600; i++) big += String.fromCharCode(i & 255);
+      var s = require("dgram").createSocket("udp4");
+      s.on("message", function (msg, rinfo) { got.push([msg.length, rinfo.size]); });
+      s.bind(5000);
+      incoming.push((hdr(192, 0, 2, 1, 1, 600) + big).substr(0, 536));
+      var t = require("dgram").createSocket({ type: "udp4", recvBufferSize: 1500 });
+    `);
+    b.advance(2);
+    expect(JSON.parse(JSON.stringify(b.global('got')))).toEqual([[528, 600]]);
+    expect(b.net.chunkSize).toBe(1500);
+    b.sandbox.run('incoming.push(hdr(192, 0, 2, 1, 1, 1600) + big + big + big);');
+    b.advance(2);
+    expect(b.net.stats.recvTooLong).toBe(1);
+    expect(b.errors).toEqual([expect.stringMatching(/^ASSERT\(0\) FAILED AT libs\/network\/js\/network_js.c:123/)]);
+    b.stop();
+  });
+
+  test('two datagrams in one recv: kept unparsed, then pushed out as a "data" event', async () => {
+    const b = await run(DRIVER + `
+      var s = require("dgram").createSocket("udp4"), data = [];
+      s.on("message", function (msg) { got.push(msg); });
+      s.on("data", function (d) { data.push(d.length); });
+      s.bind(5000);
+      incoming.push(hdr(192, 0, 2, 1, 1, 1) + "x" + hdr(192, 0, 2, 1, 1, 1) + "y");
+    `);
+    b.advance(3);
+    expect(b.global('got').length).toBe(0);
+    expect(JSON.parse(JSON.stringify(b.global('data')))).toEqual([18]);
+    expect(b.net.stats.heldMultiDatagram).toBe(1);
+    b.stop();
+  });
+
+  test('a driver function that throws is ignored, its result read as 0 (Espruino loses the exception)', async () => {
+    const b = await run(DRIVER + `
+      driver.create = function () { throw new Error("boom"); };
+      var s = require("dgram").createSocket("udp4"), r = "no error";
+      try { s.bind(5000); } catch (e) { r = e.message; }
+    `);
+    expect(b.global('r')).toBe('no error'); // socket 0, as on Espruino
+    expect(b.net.stats.driverThrew).toBe(1);
+    b.stop();
+  });
+
+  test('dgram before NetworkJS.create: createSocket works, bind throws "Not connected to the internet"', async () => {
+    const b = await run('var s = require("dgram").createSocket("udp4"); s.bind(7);');
     expect(b.errors.length).toBe(1);
     expect(b.errors[0]).toMatch(/Not connected to the internet/);
     b.stop();

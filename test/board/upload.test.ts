@@ -49,7 +49,7 @@ function storageWrites(text: string): Map<string, Buffer> {
 describe.each([
   ['boards/pico-enc28j60.js', ['micronet', 'micronet-enc28j60'], '192.0.2.2'],
   ['boards/espruino-w5500.js', ['micronet', 'micronet-w5500'], '192.0.2.3'],
-  ['boards/espruino-dgram.js', ['micronet', 'micronet-enc28j60', 'micronet-dgram'], '192.0.2.4'],
+  ['boards/espruino-dgram.js', ['micronet', 'micronet-enc28j60', 'micronet-networkjs'], '192.0.2.4'],
 ])('upload --dry-run %s', (script, modules, ip) => {
   let run: ReturnType<typeof dryRun>;
   beforeAll(() => { run = dryRun(script); });

@@ -20,7 +20,7 @@ test('storageFiles is what the upload passes to the CLI (one function decides bo
   const cmd = upload.buildCommand({ script, dryRun: false, port: '/dev/null', extra: [] });
   expect(cmd.modules).toEqual(plan.files.map((f) => [f.name, f.file]));
   for (const f of plan.files) expect(f.data.equals(fs.readFileSync(f.file))).toBe(true);
-  expect(plan.files.map((f) => f.name)).toEqual(['micronet', 'micronet-enc28j60', 'micronet-dgram']);
+  expect(plan.files.map((f) => f.name)).toEqual(['micronet', 'micronet-enc28j60', 'micronet-networkjs']);
 });
 
 test('storageFiles takes another bundles folder (a profile build) and names what it lacks', () => {

@@ -110,6 +110,38 @@ describeInterop('tap bridge plumbing (Linux kernel <-> Node)', () => {
       ns.destroy();
     }
   });
+
+  test('an existing namespace by name (netns option): the tap joins it, its own setup stays, close() leaves it', async () => {
+    // An external user's namespace: made outside micronet, with its own address on another interface.
+    const { execFileSync } = require('child_process');
+    const name = 'mnext-' + process.pid;
+    execFileSync('ip', ['netns', 'add', name]);
+    try {
+      execFileSync('ip', ['-n', name, 'link', 'add', 'ext0', 'type', 'veth', 'peer', 'name', 'ext1']);
+      execFileSync('ip', ['-n', name, 'addr', 'add', '198.51.100.1/24', 'dev', 'ext0']);
+      execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+      bridge = await TapBridge.open({ netns: name, ifname: 'mnext0' });
+      expect(bridge.ns.name).toBe(name);
+      expect(bridge.ns.owned).toBe(false);
+      const b = bridge;
+      const responder = new MiniResponder(MAC, '192.0.2.2', (f) => b.write(f, f.length));
+      b.onFrame = (f) => responder.input(f);
+      const r = await ping(b.ns, '192.0.2.2', 56, 2);
+      expect(r.received).toBeGreaterThanOrEqual(2);
+      // IPv6 left as the user had it (the bridge switches it off only in a namespace it creates)
+      expect(execFileSync('ip', ['netns', 'exec', name, 'sysctl', '-n', 'net.ipv6.conf.all.disable_ipv6'], { encoding: 'utf8' }).trim()).toBe('0');
+      bridge.close();
+      bridge = null;
+      expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).toContain(name);
+      const links = execFileSync('ip', ['-n', name, '-br', 'link'], { encoding: 'utf8' });
+      expect(links).toContain('ext0');
+      for (let i = 0; i < 100 && execFileSync('ip', ['-n', name, '-br', 'link'], { encoding: 'utf8' }).includes('mnext0'); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(execFileSync('ip', ['-n', name, '-br', 'link'], { encoding: 'utf8' })).not.toContain('mnext0');
+      expect(execFileSync('ip', ['-n', name, '-br', 'addr'], { encoding: 'utf8' })).toContain('198.51.100.1/24');
+    } finally {
+      execFileSync('ip', ['netns', 'del', name]);
+    }
+  });
 });
 
 describe('tap bridge argument checks (no root needed)', () => {
@@ -118,5 +150,6 @@ describe('tap bridge argument checks (no root needed)', () => {
     await expect(TapBridge.open({ linuxAddress: '192.0.2' })).rejects.toThrow(/^linuxAddress: must be a dotted-quad/);
     await expect(TapBridge.open({ prefixLength: 31 })).rejects.toThrow(/^prefixLength: must be an integer from 1 to 30/);
     expect(() => NetNamespace.create('bad name')).toThrow(/^prefix: must be/);
+    await expect(TapBridge.open({ netns: 'bad name' })).rejects.toThrow(/netns: "bad name" is not a namespace name/);
   });
 });

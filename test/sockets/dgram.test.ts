@@ -169,8 +169,30 @@ describe('NetworkJS adapter', () => {
     expect(got).toEqual(['192.0.2.2:5000 one', '192.0.2.2:5000 two!']);
     // a partial datagram is not consumed
     expect(drv.send(server, frame('192.0.2.1', 6000, 'abc').substr(0, 9), 2)).toBe(0);
+    // recv of a socket it does not know: -1 while anything is queued (an idle recv looks at nothing)
+    a.udp.send('192.0.2.2', 5000, 'late', 6000);
+    await run();
+    expect(drv.recv(99, 536, 2)).toBe(-1);
     drv.close(server);
-    expect(drv.recv(server, 536, 2)).toBe(-1);
+    expect(drv.recv(server, 536, 2)).toBe('');
+  });
+
+  test('recv is a do-nothing function while nothing is queued anywhere, the queue reader while anything is', async () => {
+    const { a, b, run } = lan();
+    const drv = networkjs(b);
+    const s1 = drv.create(undefined, 5004, 2), s2 = drv.create(undefined, 5005, 2);
+    const idle = drv.recv;
+    expect(idle.length).toBe(0);
+    a.udp.send('192.0.2.2', 5005, 'x', 6000);
+    await run();
+    expect(drv.recv).not.toBe(idle);
+    expect(drv.recv(s1, 536, 2)).toBe('');
+    expect((drv.recv(s2, 536, 2) as string).substr(8)).toBe('x');
+    expect(drv.recv).toBe(idle);
+    a.udp.send('192.0.2.2', 5005, 'y', 6000);
+    await run();
+    drv.close(s2); // its queue goes with it
+    expect(drv.recv).toBe(idle);
   });
 
   test('binary payloads survive (all 256 octet values), and a full queue drops and counts', async () => {
@@ -182,21 +204,62 @@ describe('NetworkJS adapter', () => {
     await run();
     const r = drv.recv(s, 536, 2) as string;
     expect([...r.substr(8)].map((c) => c.charCodeAt(0))).toEqual([...all]);
-    for (let i = 0; i < 10; i++) a.udp.send('192.0.2.2', 5001, 'q' + i, 6000);
+    for (let i = 0; i < 40; i++) a.udp.send('192.0.2.2', 5001, 'q' + i, 6000);
     await run(100);
-    expect(drv.dropped).toBe(2);
+    expect(drv.dropped).toBe(8); // 32 per socket by default
+    const small = networkjs(b, { queueLength: 8 });
+    const t = small.create(undefined, 5006, 2);
+    for (let i = 0; i < 10; i++) a.udp.send('192.0.2.2', 5006, 'q' + i, 6000);
+    await run(100);
+    expect(small.dropped).toBe(2);
+    // and an octet bound over all sockets (6000): t's 8 queued take 80 octets, 4 more of 8 + 1472 make
+    // exactly 6000, the 5th is dropped
+    const u = small.create(undefined, 5007, 2);
+    for (let i = 0; i < 5; i++) a.udp.send('192.0.2.2', 5007, 'z'.repeat(1472), 6000);
+    await run(100);
+    expect(small.dropped).toBe(2 + 1);
+    expect(small.recv(u, 1480, 2).length).toBe(1480);
+    expect(small.recv(t, 536, 2)).toBe(String.fromCharCode(192, 0, 2, 1, 6000 & 255, 6000 >> 8, 2, 0) + 'q0');
+    expect(() => networkjs(b, { queueLength: 0 })).toThrow(/queueLength/);
   });
 
-  test('a datagram longer than maxLen is cut to maxLen with its header saying so; counted', async () => {
+  test('a datagram longer than maxLen is cut to maxLen (Espruino asserts on more), its header keeping the real length; counted, warned once', async () => {
     const { a, b, run } = lan();
     const drv = networkjs(b);
+    const log = jest.spyOn(console, 'log').mockImplementation(() => {});
     const s = drv.create(undefined, 5002, 2);
     a.udp.send('192.0.2.2', 5002, 'y'.repeat(600), 6000);
+    a.udp.send('192.0.2.2', 5002, 'w'.repeat(700), 6000);
     await run();
     const r = drv.recv(s, 536, 2) as string;
     expect(r.length).toBe(536);
-    expect(r.charCodeAt(6) | (r.charCodeAt(7) << 8)).toBe(528);
-    expect(drv.truncated).toBe(1);
+    expect(r.charCodeAt(6) | (r.charCodeAt(7) << 8)).toBe(600); // Espruino's rinfo.size: 600, msg 528
+    expect((drv.recv(s, 536, 2) as string).length).toBe(536);
+    expect(drv.truncated).toBe(2);
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(log.mock.calls[0][0]).toMatch(/longer than 528 octets was cut.*recvBufferSize: 1480/);
+    log.mockRestore();
+  });
+
+  test('send refuses what micronet cannot send without closing the socket: reason printed, counted', async () => {
+    const { a, b, run } = lan();
+    const drv = networkjs(b);
+    const log = jest.spyOn(console, 'log').mockImplementation(() => {});
+    const s = drv.create('127.0.0.1', 0, 2);
+    const got: number[] = [];
+    a.udp.bind(6000, (buf, off, len) => got.push(len));
+    expect(drv.send(s, frame('192.0.2.1', 6000, 'x'.repeat(1600)), 2)).toBe(8 + 1600);
+    expect(drv.send(s, frame('192.0.2.1', 0, 'x'), 2)).toBe(9);
+    expect(drv.send(s, frame('192.0.2.1', 6000, 'ok'), 2)).toBe(10);
+    await run();
+    expect(got).toEqual([2]);
+    expect(drv.sendErrors).toBe(2);
+    expect(log.mock.calls.map((c) => c[0])).toEqual([
+      expect.stringMatching(/^micronet: dgram udp.send: length 1600 exceeds 1472 octets/),
+      expect.stringMatching(/^micronet: dgram udp.send: port: 0 is not a port number/),
+    ]);
+    expect(drv.lastError).toMatch(/port: 0/);
+    log.mockRestore();
   });
 
   test('Espruino dgram addMembership (options.multicastGroup) joins the group, at create or later', async () => {
@@ -207,8 +270,14 @@ describe('NetworkJS adapter', () => {
     expect(b.igmp.groups()).not.toContain('239.1.2.3');
     opts.multicastGroup = '239.1.2.3';
     opts.multicastIp = '192.0.2.2';
-    drv.recv(s, 536, 2);
+    await run(200); // the stack's timer (every 100 ms) looks for new groups
     expect(b.igmp.groups()).toContain('239.1.2.3');
+    // a group on an interface we do not have: the reason printed, not retried
+    const log = jest.spyOn(console, 'log').mockImplementation(() => {});
+    const bad: any = { multicastGroup: '239.9.9.9', multicastIp: '198.51.100.1' };
+    drv.create(undefined, 5008, 2, bad);
+    expect(log.mock.calls[0][0]).toBe('micronet: addMembership: no interface has the address 198.51.100.1');
+    log.mockRestore();
     a.udp.send('239.1.2.3', 5003, 'group!', 6000);
     await run();
     expect((drv.recv(s, 536, 2) as string).substr(8)).toBe('group!');
