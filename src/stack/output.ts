@@ -151,8 +151,10 @@ export function udpSend(s: StackState, dst: string | number, dstPort: number, da
   var iface = s.routeIface as Iface;
   var f = take(s);
   if (f === null) return false;
-  if (write !== null) write(f, 42);
-  else if (typeof data === 'string') {
+  if (write !== null) {
+    // the application's writer may throw: the frame goes back to the ring, the error to the caller
+    try { write(f, 42); } catch (e) { give(s, f); throw e; }
+  } else if (typeof data === 'string') {
     // Espruino converts natively; elsewhere (Node, JerryScript) a loop over the characters
     if (toUint8Array !== null) f.set(toUint8Array(data), 42);
     else for (var i = 0; i < len; i++) f[42 + i] = data.charCodeAt(i);

@@ -139,3 +139,14 @@ describe('UDP registrar', () => {
     expect([...d.subarray(30, 34)]).toEqual([203, 0, 113, 5]);
   });
 });
+
+test('a sendWith writer that throws: the error reaches the caller and no ring frame is lost', () => {
+  const s = createStack();
+  s.addInterface(createLoopback!(), { address: '127.0.0.1', netmask: '255.0.0.0', arp: false, name: 'lo' });
+  for (let i = 0; i < 6; i++) {
+    expect(() => s.udp.sendWith('127.0.0.1', 9, 4, () => { throw new Error('writer ' + i); })).toThrow('writer ' + i);
+  }
+  const r = s.stats().ring;
+  expect(r.free).toBe(r.size);
+  expect(s.udp.send('127.0.0.1', 9, 'ok')).toBe(true);
+});
