@@ -3,7 +3,7 @@
  *
  * `require("NetworkJS").create(driver)` makes `driver` the board's network; `require("dgram")` then
  * drives it exactly as Espruino's socket server does for UDP (libs/network/socketserver.c and
- * jswrap_net.c in the Espruino sources; TARGETS.md §1 "NetworkJS"):
+ * jswrap_net.c in the Espruino sources; docs/engines.md §4):
  * - `dgram.createSocket(type, cb)`: `type` is kept as the socket's options when it is an object
  *   (`{type: "udp4", recvBufferSize}`), else a fresh `{}`; `cb` becomes the socket's "connect" listener
  *   (Espruino's, not Node's "message" listener). Right away a client socket is created:
@@ -37,7 +37,7 @@ import * as vm from 'vm';
 const ST_UDP = 2;
 /** Espruino's default network chunk size (`maxLen` of recv), octets. */
 export const DEFAULT_CHUNK_SIZE = 536;
-/** UDP framing header length (TARGETS.md §1). */
+/** UDP framing header length (docs/engines.md §4). */
 const HEADER = 8;
 /** Socket error strings (libs/network/socketerrors.c). */
 const ERRORS: Record<number, string> = {

@@ -44,7 +44,7 @@ function copyOut(buf: Uint8Array, off: number, len: number): Uint8Array {
 function bytesToString(buf: Uint8Array, off: number, len: number): string {
   if (typeof E !== 'undefined' && E && E.toUint8Array) return (E as any).toString(buf.subarray(off, off + len));
   var s = '';
-  // Espruino's apply takes at most 256 arguments: convert in chunks (TARGETS.md)
+  // Espruino's apply takes at most 256 arguments: convert in chunks (docs/engines.md §1)
   for (var i = off, end = off + len; i < end; i += 256)
     s += String.fromCharCode.apply(null, buf.subarray(i, Math.min(end, i + 256)) as any);
   return s;
@@ -287,7 +287,7 @@ export function use(stack: StackLike, options?: { lookup?: Lookup }) {
 var NJS_QUEUE = 8;
 
 /**
- * A NetworkJS driver (TARGETS.md §1) over `stack`: give it to `require("NetworkJS").create(driver)`, and
+ * A NetworkJS driver (docs/engines.md §4) over `stack`: give it to `require("NetworkJS").create(driver)`, and
  * Espruino's built-in `dgram` sends and receives through micronet. UDP only: TCP and HTTP sockets fail
  * with a clear message until micronet has TCP.
  * Receive: each datagram is queued (at most 8 per socket; `driver.dropped` counts the rest) as the 8-octet

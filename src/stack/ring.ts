@@ -1,6 +1,5 @@
 /**
- * The frame ring: every frame buffer the stack will ever use, allocated once at createStack (DESIGN.md
- * §1). Frames move between "free" and "in use" (being received, being answered, parked on ARP); a frame
+ * The frame ring: every frame buffer the stack will ever use, allocated once at createStack. Frames move between "free" and "in use" (being received, being answered, parked on ARP); a frame
  * taken must be given back exactly once. `free === size` whenever the stack is idle: tests check it.
  */
 export class FrameRing {

@@ -298,7 +298,7 @@ export class Stack {
   }
 
   /**
-   * Adds an interface on `device` (DESIGN.md §3 Device) with its IPv4 configuration. A gratuitous ARP
+   * Adds an interface on `device` (docs/device.md) with its IPv4 configuration. A gratuitous ARP
    * announces it on the next poll (and again whenever its link comes back up).
    * @throws Error naming the option when an address or the netmask does not parse, the netmask is not
    * contiguous, or the gateway is outside the subnet.
