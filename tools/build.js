@@ -7,7 +7,12 @@
  *   micronet-w5500.js / .min.js          W5500 MACRAW driver, needs nothing from the core
  *   micronet-dgram.js / .min.js          Node-style dgram sockets and the NetworkJS adapter
  *   types/                               TypeScript declarations
- * Usage: node tools/build.js [--quiet]
+ *
+ * With `--profile NAME` (profiles/NAME.json, or a path to a JSON file) the modules the profile lists are
+ * built into dist/NAME/ with the profile's feature switches in place of src/features.ts's values (see
+ * that file): what the profile turns off is removed from the bundles. A profile:
+ *   { "description": "...", "features": { "IGMP": false, ... }, "modules": ["micronet", ...] }
+ * Usage: node tools/build.js [--quiet] [--profile NAME]...
  */
 'use strict';
 const path = require('path');
@@ -18,7 +23,7 @@ const terser = require('@rollup/plugin-terser');
 const { execFileSync } = require('child_process');
 
 const root = path.join(__dirname, '..');
-const dist = path.join(root, 'dist');
+const FEATURES_FILE = path.join(root, 'src', 'features.ts');
 
 /** Entry points: [source, output basename, global name for the plain-script form or null]. */
 const ENTRIES = [
@@ -41,10 +46,56 @@ const TERSER = {
   format: { ecma: 5, comments: false },
 };
 
-async function buildOne(entry, base, globalName) {
+/** The switches of src/features.ts: { NAME: value } as written there (the full build's values). */
+function readFeatures() {
+  const out = {};
+  const re = /^export var ([A-Z_][A-Z0-9_]*) = (true|false|\d+);/gm;
+  const text = fs.readFileSync(FEATURES_FILE, 'utf8');
+  for (let m = re.exec(text); m; m = re.exec(text)) out[m[1]] = JSON.parse(m[2]);
+  return out;
+}
+
+/**
+ * Reads a profile (a name in profiles/ or a path) and checks it against src/features.ts.
+ * Returns { name, file, features (every switch, the profile's values over the defaults), modules }.
+ * @throws Error naming the profile and the bad entry.
+ */
+function loadProfile(arg) {
+  const file = fs.existsSync(arg) ? path.resolve(arg) : path.join(root, 'profiles', arg + '.json');
+  if (!fs.existsSync(file)) throw new Error('profile ' + arg + ': no such file (' + file + ')');
+  const p = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const name = path.basename(file, '.json');
+  const features = readFeatures();
+  for (const k of Object.keys(p.features || {})) {
+    if (!(k in features)) throw new Error('profile ' + name + ': unknown feature ' + k + ' (src/features.ts has ' + Object.keys(features).join(', ') + ')');
+    if (typeof p.features[k] !== typeof features[k]) throw new Error('profile ' + name + ': feature ' + k + ' must be a ' + typeof features[k]);
+    features[k] = p.features[k];
+  }
+  const known = ENTRIES.map((e) => e[1]);
+  const modules = p.modules || known;
+  for (const m of modules) if (known.indexOf(m) < 0) throw new Error('profile ' + name + ': unknown module ' + m + ' (known: ' + known.join(', ') + ')');
+  return { name, file, features, modules, description: p.description || '' };
+}
+
+/** A rollup plugin serving src/features.ts with `values` in place of the file's (a profile's switches). */
+function featuresPlugin(values) {
+  return {
+    name: 'micronet-features',
+    load(id) {
+      if (path.resolve(id) !== FEATURES_FILE) return null;
+      let text = fs.readFileSync(FEATURES_FILE, 'utf8');
+      for (const k of Object.keys(values)) {
+        text = text.replace(new RegExp('^export var ' + k + ' = [^;]*;', 'm'), 'export var ' + k + ' = ' + JSON.stringify(values[k]) + ';');
+      }
+      return text;
+    },
+  };
+}
+
+async function buildOne(entry, base, globalName, dist, features) {
   const bundle = await rollup({
     input: path.join(root, entry),
-    plugins: [typescript({ tsconfig: path.join(root, 'tsconfig.json'), include: ['src/**/*.ts'], noEmitOnError: true, outDir: dist })],
+    plugins: [features ? featuresPlugin(features) : null, typescript({ tsconfig: path.join(root, 'tsconfig.json'), include: ['src/**/*.ts'], noEmitOnError: true, outDir: dist })],
     onwarn(w, warn) { if (w.code !== 'CIRCULAR_DEPENDENCY') warn(w); },
   });
   const common = { generatedCode: { preset: 'es5', constBindings: false, arrowFunctions: false, objectShorthand: false }, freeze: false };
@@ -58,15 +109,32 @@ async function buildOne(entry, base, globalName) {
 }
 
 async function main() {
-  const quiet = process.argv.includes('--quiet');
+  const argv = process.argv.slice(2);
+  const quiet = argv.includes('--quiet');
+  const profiles = [];
+  for (let i = 0; i < argv.length; i++) if (argv[i] === '--profile') profiles.push(argv[++i]);
+  const dist = path.join(root, 'dist');
+  if (profiles.length) {
+    for (const arg of profiles) {
+      const p = loadProfile(arg);
+      const out = path.join(dist, p.name);
+      fs.rmSync(out, { recursive: true, force: true });
+      fs.mkdirSync(out, { recursive: true });
+      for (const [entry, base, g] of ENTRIES) if (p.modules.indexOf(base) >= 0) await buildOne(entry, base, g, out, p.features);
+      if (!quiet) console.log('built profile ' + p.name + ' into ' + path.relative(root, out) + ': ' + fs.readdirSync(out).sort().join(' '));
+    }
+    return;
+  }
   fs.mkdirSync(dist, { recursive: true });
   for (const [entry, base, g] of ENTRIES) {
     if (!fs.existsSync(path.join(root, entry))) continue; // a driver not written yet
-    await buildOne(entry, base, g);
+    await buildOne(entry, base, g, dist, null);
   }
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json'),
     '--declaration', '--emitDeclarationOnly', '--outDir', path.join(dist, 'types')], { stdio: 'inherit' });
   if (!quiet) console.log('built ' + fs.readdirSync(dist).filter((f) => f.endsWith('.js')).sort().join(' '));
 }
 
-main().catch((e) => { console.error(e && e.stack || e); process.exit(1); });
+if (require.main === module) main().catch((e) => { console.error(e && e.stack || e); process.exit(1); });
+
+module.exports = { readFeatures, loadProfile, ENTRIES };

@@ -339,7 +339,8 @@ async function runSoak(options) {
     const sd = st;
     const micronetRxDrops = sd.eth.tooShort + sd.eth.notForUs + sd.eth.unknownType + sd.eth.tooLong + sd.arp.invalid +
       sd.ip.tooShort + sd.ip.badVersion + sd.ip.badHeaderLength + sd.ip.badChecksum + sd.ip.badLength + sd.ip.fragments +
-      sd.ip.notForUs + sd.ip.badSource + sd.ip.unknownProtocol + sd.udp.tooShort + sd.udp.badLength + sd.udp.badChecksum + sd.udp.noPort;
+      sd.ip.notForUs + sd.ip.badSource + sd.ip.unknownProtocol + sd.udp.tooShort + sd.udp.badLength + sd.udp.badChecksum + sd.udp.noPort +
+      sd.tcp.tooShort + sd.tcp.badChecksum + sd.tcp.ignored + sd.tcp.refused;
     const chipRxLoss = o.chip === 'w5500'
       ? cs.chip.rxOverflow + cs.driver.rxBadLength + cs.driver.rxTooLong
       : cs.chip.overflow + cs.driver.rxCrcErrors + cs.driver.rxLengthErrors + cs.driver.rxNotOk + cs.driver.rxTooLong + cs.driver.rxRingErrors;

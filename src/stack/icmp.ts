@@ -10,7 +10,8 @@ import { ETH_HEADER_LEN } from '../wire/ethernet';
 import { get32 } from '../wire/bytes';
 import { onesSum } from '../wire/checksum';
 import { IP_SRC, IP_DST, IP_PROTO, IPPROTO_ICMP, IP_HEADER_LEN } from '../wire/ipv4';
-import { ICMP_TYPE, ICMP_HEADER_LEN, ICMP_ECHO_REQUEST, ICMP_ECHO_REPLY, icmpFinish, icmpIsQuery } from '../wire/icmp';
+import { ICMP_TYPE, ICMP_HEADER_LEN, ICMP_ECHO_REQUEST, ICMP_ECHO_REPLY, ICMP_DEST_UNREACH, ICMP_TIME_EXCEEDED,
+  ICMP_PARAM_PROBLEM, icmpFinish, icmpIsQuery } from '../wire/icmp';
 
 /** Offset of a 20-octet IPv4 header's payload in a frame: 14 + 20. */
 var IP_PAYLOAD = ETH_HEADER_LEN + IP_HEADER_LEN;
@@ -29,7 +30,13 @@ export function icmpInput(s: StackState, iface: Iface, frame: Uint8Array, hl: nu
   st.rx++;
   if (len < ICMP_HEADER_LEN) { st.tooShort++; return false; }
   if (onesSum(frame, o, len, 0) !== 0xffff) { st.badChecksum++; return false; }
-  if (frame[o + ICMP_TYPE] !== ICMP_ECHO_REQUEST) { st.otherTypes++; return false; }
+  var type = frame[o + ICMP_TYPE];
+  if (type !== ICMP_ECHO_REQUEST) {
+    if ((type === ICMP_DEST_UNREACH || type === ICMP_TIME_EXCEEDED || type === ICMP_PARAM_PROBLEM) &&
+      /*@__NOINLINE__*/ icmpErrorInput(s, iface, frame, o, len)) st.errorsDelivered++;
+    else st.otherTypes++;
+    return false;
+  }
   // RFC 1122 §3.2.2.6: an echo request to a broadcast or multicast address MAY be silently discarded.
   if (kind !== DST_UNICAST && !s.cfg.echoBroadcast) { st.broadcastEcho++; return false; }
   if (!isUnicastSource(iface, src)) { st.badSource++; return false; }
@@ -50,6 +57,23 @@ export function icmpInput(s: StackState, iface: Iface, frame: Uint8Array, hl: nu
   st.echoReplies++;
   st.tx++;
   return ipOutput(s, frame, len, IPPROTO_ICMP, from, src, s.cfg.ttl) === OUT_PARKED;
+}
+
+/**
+ * An ICMP error (destination unreachable, time exceeded, parameter problem) at frame[o .. o+len): hands
+ * it to the protocol module of the datagram it quotes (RFC 1122 §3.2.2: "the ICMP error message MUST be
+ * passed to the transport layer"), when the quote holds a well-formed IPv4 header from our address on
+ * this interface and 8 octets of its payload (RFC 792). Returns true when a module took it.
+ */
+function icmpErrorInput(s: StackState, iface: Iface, frame: Uint8Array, o: number, len: number): boolean {
+  var q = o + ICMP_HEADER_LEN;
+  var qhl = (frame[q] & 15) << 2;
+  if (len < ICMP_HEADER_LEN + 28 || (frame[q] >> 4) !== 4 || qhl < 20 || len < ICMP_HEADER_LEN + qhl + 8) return false;
+  if (get32(frame, q + IP_SRC) !== iface.address) return false;
+  var m = s.protocols[frame[q + IP_PROTO]];
+  if (!m || !m.icmpError) return false;
+  m.icmpError(frame[o], frame[o + 1], frame, q, len - ICMP_HEADER_LEN, iface);
+  return true;
 }
 
 /**

@@ -7,11 +7,12 @@ import { Iface } from './iface';
 import { arpOutput, ifaceSend, OUT_SENT, OUT_DROPPED } from './arp';
 import { ETH_HEADER_LEN, BROADCAST_MAC } from '../wire/ethernet';
 import { onesSum } from '../wire/checksum';
-import { IP_BROADCAST, IPPROTO_ICMP, IPPROTO_UDP, IPPROTO_IGMP, ipv4Emit } from '../wire/ipv4';
+import { IP_BROADCAST, IPPROTO_ICMP, IPPROTO_UDP, IPPROTO_IGMP, IPPROTO_TCP, ipv4Emit } from '../wire/ipv4';
 import { isMulticast, multicastMac } from '../wire/addr';
 import { icmpInput, icmpSendError } from './icmp';
 import { udpInput } from './udp';
 import { igmpInput } from './igmp';
+import { tcpClosedInput } from './tcpreset';
 import { Route } from './route';
 import { ICMP_DEST_UNREACH, ICMP_PROTO_UNREACH } from '../wire/icmp';
 
@@ -69,6 +70,10 @@ export function ipInput(s: StackState, iface: Iface, frame: Uint8Array, len: num
   if (proto === IPPROTO_UDP) { st.delivered++; return /*@__NOINLINE__*/ udpInput(s, iface, frame, hl, total, kind, src, dst); }
   if (proto === IPPROTO_ICMP) { st.delivered++; return /*@__NOINLINE__*/ icmpInput(s, iface, frame, hl, total, kind, src, dst); }
   if (proto === IPPROTO_IGMP) { st.delivered++; return /*@__NOINLINE__*/ igmpInput(s, iface, frame, hl, total, kind); }
+  var m = s.protocols[proto];
+  if (m) { st.delivered++; return m.input(iface, frame, hl, total, kind, src, dst); }
+  // RFC 9293 §3.10.7.1: with no TCP module, every segment finds the CLOSED state and gets a reset.
+  if (proto === IPPROTO_TCP) { st.delivered++; return /*@__NOINLINE__*/ tcpClosedInput(s, iface, frame, hl, total, kind, src, dst); }
   st.unknownProtocol++;
   // RFC 1122 §3.2.2.1: a host SHOULD generate protocol unreachable.
   icmpSendError(s, iface, frame, hl, total, kind, ICMP_DEST_UNREACH, ICMP_PROTO_UNREACH);

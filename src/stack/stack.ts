@@ -18,9 +18,11 @@ import { Config, makeConfig } from './config';
 import { FrameRing } from './ring';
 import { newStats, Stats } from './stats';
 import { Iface, InterfaceOptions } from './iface';
-import { StackState, UdpListener } from './types';
+import { StackState, UdpListener, IpProtocol } from './types';
+import { tcpReset } from './tcpreset';
+import { onesSum } from '../wire/checksum';
 import { arpInput, arpTimer, arpRequest, arpAddStatic, ARP_RESOLVED, ARP_STATIC } from './arp';
-import { ipInput, route } from './ipv4';
+import { ipInput, ipOutput, route } from './ipv4';
 import { igmpJoin, igmpLeave, igmpTimer, igmpRejoin, igmpSyncFilter } from './igmp';
 import { Route, RouteSpec, routeParse, routeInsert, routesForIface, routesRemove, routeFormat } from './route';
 import { udpSend, checkPort, ephemeralPort } from './udp';
@@ -74,6 +76,35 @@ export interface SendOptions {
   ttl?: number;
   multicastLoop?: boolean;
   iface?: Iface | string;
+}
+
+/**
+ * The IPv4 service a protocol module built on the core uses (micronet-tcp): frames from the ring, route
+ * selection, output, the ones' complement sum. A module sends by: `f = ip.take()` (null: none free,
+ * counted ip.noFrame); write its header and data at f[34 ..]; `iface = ip.route(dst, via)` (null: no
+ * route, counted ip.noRoute); then at once `r = ip.output(f, length, protocol, iface.address, dst, ttl)`;
+ * unless r is OUT_PARKED (1: the ARP cache now owns the frame until the next hop answers) it gives the
+ * frame back with `ip.give(f)`. OUT_SENT is 0, OUT_DROPPED 2 (counted).
+ */
+export interface IpService {
+  /** Installs `m` as the handler of IP protocol `proto` (0..255). @throws Error when one is installed. */
+  register(proto: number, m: IpProtocol): void;
+  /** A free ring frame (contents undefined), or null (counted ip.noFrame). */
+  take(): Uint8Array | null;
+  /** Gives a frame back to the ring. */
+  give(frame: Uint8Array): void;
+  /** The interface a datagram to `dst` leaves by (`via` forces one), or null (counted ip.noRoute).
+   *  Remembers the next hop for the output call that must follow. */
+  route(dst: number, via: Iface | null): Iface | null;
+  /** Sends the payload at frame[34 .. 34+length) in a 20-octet IPv4 header (RFC 791; DF clear, no
+   *  options) by the route chosen last. `ttl` < 0: Config.ttl. Returns OUT_SENT, OUT_PARKED or
+   *  OUT_DROPPED. */
+  output(frame: Uint8Array, length: number, protocol: number, src: number, dst: number, ttl: number): number;
+  /** Ones' complement sum of buf[off..off+len) plus `initial`, folded to 16 bits (wire/checksum.ts). */
+  sum(buf: Uint8Array, off: number, len: number, initial: number): number;
+  /** Sends the reset RFC 9293 §3.10.7.1 prescribes for the TCP segment in `frame` (see tcpreset.ts):
+   *  1 sent, 0 not to be answered, -1 no frame. */
+  reset(iface: Iface, frame: Uint8Array, hl: number, total: number, kind: number, src: number, dst: number): number;
 }
 
 /** The UDP registrar of a stack: bind listeners to ports, send datagrams. */
@@ -146,6 +177,8 @@ export class Stack {
     /** The groups joined on `iface` (default: the first interface), as text. */
     groups(iface?: Iface | string): string[];
   };
+  /** The IPv4 service for protocol modules (see IpService). */
+  readonly ip: IpService;
   /** Internal state; exposed for tests and the modules built on top (sockets, IGMP). */
   readonly state: StackState;
   private nextTimerMs: number;
@@ -159,7 +192,7 @@ export class Stack {
       cfg: cfg, ring: new FrameRing(cfg.frames, cfg.frameSize), stats: newStats(), ifaces: [], now: 0,
       ipId: 0, udpListeners: {}, routes: [], timerHooks: [], udpInfo: { srcAddress: 0, srcPort: 0, dstAddress: 0, dstPort: 0, iface: null as any },
       lastIcmpErrorMs: -1e15, nextEphemeral: cfg.ephemeralFirst, routeIface: null, routeNextHop: 0,
-      scratchMac: new Uint8Array(6), lastListenerError: null,
+      scratchMac: new Uint8Array(6), lastListenerError: null, protocols: {},
     };
     this.state = s;
     this.config = cfg;
@@ -191,6 +224,30 @@ export class Stack {
       sendWith: function (address: string | number, port: number, length: number, write: (buf: Uint8Array, off: number) => void, srcPort?: number, options?: SendOptions): boolean {
         if (typeof write !== 'function') throw new Error('udp.sendWith: write must be a function');
         return self.sendOpts(address, port, null, length, write, srcPort, options);
+      },
+    };
+    this.ip = {
+      register: function (proto: number, m: IpProtocol): void {
+        if ((proto & 0xff) !== proto) throw new Error('ip.register: protocol ' + proto + ' is not 0..255');
+        if (!m || typeof m.input !== 'function') throw new Error('ip.register: the module must have input()');
+        if (s.protocols[proto]) throw new Error('ip.register: protocol ' + proto + ' already has a module (' + s.protocols[proto].name + ')');
+        s.protocols[proto] = m;
+      },
+      take: function (): Uint8Array | null {
+        var f = s.ring.take();
+        if (f === null) s.stats.ip.noFrame++;
+        return f;
+      },
+      give: function (f: Uint8Array): void { s.ring.give(f); },
+      route: function (dst: number, via: Iface | null): Iface | null {
+        return route(s, dst, via || null) ? s.routeIface : null;
+      },
+      output: function (f: Uint8Array, length: number, protocol: number, src: number, dst: number, ttl: number): number {
+        return ipOutput(s, f, length, protocol, src, dst, ttl < 0 ? s.cfg.ttl : ttl);
+      },
+      sum: onesSum,
+      reset: function (iface: Iface, f: Uint8Array, hl: number, total: number, kind: number, src: number, dst: number): number {
+        return tcpReset(s, iface, f, hl, total, kind, src, dst);
       },
     };
     this.routes = {
@@ -496,6 +553,10 @@ export class Stack {
   stats(): Stats & { ring: { size: number; free: number; exhausted: number; doubleGive: number }; interfaces: any[] } {
     var s = this.state, st: any = {};
     for (var k in s.stats) st[k] = copy((s.stats as any)[k]);
+    for (var p in s.protocols) {
+      var m = s.protocols[p];
+      if (m.stats) st[m.name] = copy(m.stats());
+    }
     st.ring = { size: s.ring.size, free: s.ring.free, exhausted: s.ring.exhausted, doubleGive: s.ring.doubleGive };
     st.interfaces = [];
     for (var i = 0; i < s.ifaces.length; i++) {

@@ -6,11 +6,13 @@
  *   arp.rx  = disabled + invalid + badOperation + looped + conflicts + badSender + notForUs
  *             + repliesSent + repliesReceived
  *   ip.rx   = tooShort + badVersion + badHeaderLength + badChecksum + badLength + tooLong + fragments
- *             + notForUs + badSource + unknownProtocol + delivered   (delivered = icmp.rx + udp.rx + igmp.rx)
- *   icmp.rx = tooShort + badChecksum + otherTypes + broadcastEcho + badSource + echoReplies
+ *             + notForUs + badSource + unknownProtocol + delivered   (delivered = icmp.rx + udp.rx + igmp.rx + tcp.rx
+ *             + what other protocol modules received)
+ *   icmp.rx = tooShort + badChecksum + otherTypes + broadcastEcho + badSource + echoReplies + errorsDelivered
  *   igmp.rx = tooShort + badChecksum + notMulticast + queriesV1 + queriesV2 + queriesV3 + otherGroup
  *             + reportsHeard + otherMessages + unknownType          (reportsSuppressed is part of reportsHeard)
  *   udp.rx  = tooShort + badLength + badChecksum + noPort + delivered
+ *   tcp.rx  = tooShort + badChecksum + ignored + refused   (without a TCP module; with one, its own)
  * On the way out: icmp.tx = echoReplies + errorsSent; arp.tx = repliesSent + requestsSent. Errors not sent
  * are icmp.errorsRateLimited, icmp.errorsSuppressed or ip.noFrame. Plain objects of numbers: cheap to
  * increment (`s.ip.badChecksum++`), easy to print.
@@ -66,6 +68,7 @@ export function newStats() {
       /** Echo requests answered. */ echoReplies: 0,
       /** Echo requests to broadcast/multicast, ignored (Config.echoBroadcast off). */ broadcastEcho: 0,
       /** Echo replies and other messages received and not acted on (counted, then dropped). */ otherTypes: 0,
+      /** Errors about a datagram of a protocol module (TCP) handed to that module. */ errorsDelivered: 0,
       /** Echo requests from a source that is not a unicast host address (0.0.0.0, a broadcast). */ badSource: 0,
       /** Destination-unreachable errors we sent. */ errorsSent: 0,
       /** Errors not sent because of the rate limit. */ errorsRateLimited: 0,
@@ -93,6 +96,17 @@ export function newStats() {
       badChecksum: 0,
       /** No listener on the destination port (port unreachable sent when allowed). */ noPort: 0,
       /** A listener threw; the exception is counted and the frame recycled. */ listenerErrors: 0,
+    },
+    tcp: {
+      /** TCP segments received while no TCP module is installed (a module shows its own counters). */ rx: 0,
+      /** Resets sent (RFC 9293 §3.10.7.1). */ tx: 0,
+      /** Shorter than 20 octets or than its data offset says. */ tooShort: 0,
+      badChecksum: 0,
+      /** Not answered: carrying RST, or to a broadcast/multicast address, or from a non-unicast source
+       *  (RFC 9293 §3.10.7.1, RFC 1122 §4.2.3.10). */ ignored: 0,
+      /** Answered with a reset (no connection exists); a reset not sent for want of a frame is also
+       *  counted ip.noFrame. */ refused: 0,
+      resetsSent: 0,
     },
   };
 }

@@ -22,6 +22,27 @@ export interface UdpInfo {
   iface: Iface;
 }
 
+/**
+ * An IP protocol module (micronet-tcp installs one for protocol 6) as the core calls it:
+ * - `input(iface, frame, hl, total, kind, src, dst)`: the datagram at frame[14 .. 14+total) with an IPv4
+ *   header of `hl` octets (its payload at frame[14+hl ..]) from `src` to `dst` (unsigned 32-bit),
+ *   arrived on `iface` addressed as `kind` (DST_UNICAST 0, DST_BROADCAST 1, DST_MULTICAST 2). The IPv4
+ *   header has been checked; nothing of the payload has. The frame is valid only during the call unless
+ *   input returns true: then the module owns it and must give it back to the ring (stack.ip.give).
+ * - `icmpError(type, code, frame, off, len, iface)`, optional: an ICMP error (RFC 792: destination
+ *   unreachable 3, time exceeded 11, parameter problem 12) about a datagram of this protocol. The quoted
+ *   datagram (its IPv4 header, then at least 8 octets of its payload) is frame[off .. off+len), valid
+ *   during the call only. For type 3 code 4 (fragmentation needed) the next-hop MTU (RFC 1191) is at
+ *   frame[off-2 .. off).
+ * - `stats()`, optional: the module's counters, shown by stack.stats() under the module's name.
+ */
+export interface IpProtocol {
+  name: string;
+  input(iface: Iface, frame: Uint8Array, hl: number, total: number, kind: number, src: number, dst: number): boolean;
+  icmpError?(type: number, code: number, frame: Uint8Array, off: number, len: number, iface: Iface): void;
+  stats?(): any;
+}
+
 /** The state every protocol module works on. One per createStack. */
 export interface StackState {
   cfg: Config;
@@ -49,6 +70,8 @@ export interface StackState {
   routeNextHop: number;
   /** 6 octets of scratch for a computed destination MAC (multicast mapping). */
   scratchMac: Uint8Array;
+  /** IP protocol modules by protocol number (stack.ip.register). A plain object, as udpListeners. */
+  protocols: { [proto: number]: IpProtocol };
   /** The latest exception a UDP listener threw (counted in udp.listenerErrors), or null. */
   lastListenerError: any;
 }

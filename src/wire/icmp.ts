@@ -24,6 +24,7 @@ export var ICMP_ECHO_REPLY = 0;
 export var ICMP_DEST_UNREACH = 3;
 export var ICMP_ECHO_REQUEST = 8;
 export var ICMP_TIME_EXCEEDED = 11;
+export var ICMP_PARAM_PROBLEM = 12;
 /** Destination unreachable codes (RFC 792 p.4). */
 export var ICMP_PROTO_UNREACH = 2;
 export var ICMP_PORT_UNREACH = 3;

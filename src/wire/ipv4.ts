@@ -36,6 +36,7 @@ export var IP_OFFMASK = 0x1fff;
 
 export var IPPROTO_ICMP = 1;
 export var IPPROTO_IGMP = 2;
+export var IPPROTO_TCP = 6;
 export var IPPROTO_UDP = 17;
 
 /** The limited broadcast address 255.255.255.255 (RFC 919, RFC 1122 §3.2.1.3). */

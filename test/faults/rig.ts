@@ -137,5 +137,5 @@ export function stackDrops(s: ReturnType<ReturnType<typeof createStack>['stats']
   return s.eth.tooShort + s.eth.notForUs + s.eth.unknownType + s.eth.tooLong + s.arp.invalid + s.arp.notForUs + s.arp.badOperation +
     s.arp.badSender + s.ip.tooShort + s.ip.badVersion + s.ip.badHeaderLength + s.ip.badChecksum + s.ip.badLength + s.ip.fragments +
     s.ip.notForUs + s.ip.badSource + s.ip.unknownProtocol + s.icmp.tooShort + s.icmp.badChecksum + s.udp.tooShort + s.udp.badLength +
-    s.udp.badChecksum + s.udp.noPort;
+    s.udp.badChecksum + s.udp.noPort + s.tcp.tooShort + s.tcp.badChecksum + s.tcp.ignored + s.tcp.refused;
 }

@@ -26,7 +26,7 @@ import { createStack as srcCreateStack } from '../../src/index';
 import { createEs5Sandbox, loadModule } from '../../src/host/es5-sandbox';
 import { dist } from '../helpers/es5';
 import {
-  US_IP, PEER_IP, NETMASK, US_MAC, PEER_MAC, ETHERTYPE_IPV4, ETHERTYPE_ARP, PROTO_ICMP, PROTO_UDP,
+  US_IP, PEER_IP, NETMASK, US_MAC, PEER_MAC, ETHERTYPE_IPV4, ETHERTYPE_ARP, PROTO_ICMP, PROTO_UDP, PROTO_TCP, parseTcp,
   mac, ip4n, toHex, echoFrame, udpFrame, parseEthernet, parseArp, parseIpv4, parseIcmp, parseUdp, onesComplementSum,
 } from '../helpers/frames';
 import {
@@ -217,7 +217,7 @@ export function newTally(): Tally {
   return { scenarios: 0, frames: 0, steps: 0, counters: {} };
 }
 
-const LAYERS = ['eth', 'arp', 'ip', 'icmp', 'igmp', 'udp'];
+const LAYERS = ['eth', 'arp', 'ip', 'icmp', 'igmp', 'udp', 'tcp'];
 type Counters = Record<string, number>;
 
 /**
@@ -276,10 +276,11 @@ export const BALANCE = {
   arp: ['disabled', 'invalid', 'badOperation', 'looped', 'conflicts', 'badSender', 'notForUs', 'repliesSent', 'repliesReceived'],
   ip: ['tooShort', 'badVersion', 'badHeaderLength', 'badChecksum', 'badLength', 'tooLong', 'fragments', 'notForUs', 'badSource',
     'unknownProtocol', 'delivered'],
-  icmp: ['tooShort', 'badChecksum', 'otherTypes', 'broadcastEcho', 'badSource', 'echoReplies'],
+  icmp: ['tooShort', 'badChecksum', 'otherTypes', 'broadcastEcho', 'badSource', 'echoReplies', 'errorsDelivered'],
   igmp: ['tooShort', 'badChecksum', 'notMulticast', 'queriesV1', 'queriesV2', 'queriesV3', 'otherGroup', 'reportsHeard',
     'otherMessages', 'unknownType'],
   udp: ['tooShort', 'badLength', 'badChecksum', 'noPort', 'delivered'],
+  tcp: ['tooShort', 'badChecksum', 'ignored', 'refused'],
 };
 
 class Violation extends Error {}
@@ -304,7 +305,11 @@ function checkBalance(d: Counters, frame: Uint8Array | null, joined: string[], t
   expectEq(problems, 'arp.rx = ' + BALANCE.arp.join(' + '), d['arp.rx'], sum(d, 'arp', BALANCE.arp));
 
   expectEq(problems, 'ip.rx = ' + BALANCE.ip.join(' + '), d['ip.rx'], sum(d, 'ip', BALANCE.ip));
-  expectEq(problems, 'ip.delivered = icmp.rx + udp.rx + igmp.rx', d['ip.delivered'], d['icmp.rx'] + d['udp.rx'] + d['igmp.rx']);
+  expectEq(problems, 'ip.delivered = icmp.rx + udp.rx + igmp.rx + tcp.rx', d['ip.delivered'], d['icmp.rx'] + d['udp.rx'] + d['igmp.rx'] + d['tcp.rx']);
+  expectEq(problems, 'tcp.rx = ' + BALANCE.tcp.join(' + '), d['tcp.rx'], sum(d, 'tcp', BALANCE.tcp));
+  // a reset is sent for every refused segment, or found no free ring frame (ip.noFrame)
+  if (!(d['tcp.resetsSent'] <= d['tcp.refused'] && d['tcp.refused'] - d['tcp.resetsSent'] <= d['ip.noFrame']))
+    problems.push(`TCP resets: ${d['tcp.refused']} refused, ${d['tcp.resetsSent']} sent, ip.noFrame ${d['ip.noFrame']}`);
   expectEq(problems, 'udp.rx = ' + BALANCE.udp.join(' + '), d['udp.rx'], sum(d, 'udp', BALANCE.udp));
   if (d['udp.listenerErrors'] > d['udp.delivered']) problems.push('udp.listenerErrors > udp.delivered');
 
@@ -323,7 +328,8 @@ function checkBalance(d: Counters, frame: Uint8Array | null, joined: string[], t
   // Transmit side accounting.
   expectEq(problems, 'arp.tx = repliesSent + requestsSent', d['arp.tx'], d['arp.repliesSent'] + d['arp.requestsSent']);
   expectEq(problems, 'icmp.tx = echoReplies + errorsSent', d['icmp.tx'], d['icmp.echoReplies'] + d['icmp.errorsSent']);
-  expectEq(problems, 'ip.tx = icmp.tx + udp.tx + igmp.tx', d['ip.tx'], d['icmp.tx'] + d['udp.tx'] + d['igmp.tx']);
+  expectEq(problems, 'tcp.tx = tcp.resetsSent', d['tcp.tx'], d['tcp.resetsSent']);
+  expectEq(problems, 'ip.tx = icmp.tx + udp.tx + igmp.tx + tcp.tx', d['ip.tx'], d['icmp.tx'] + d['udp.tx'] + d['igmp.tx'] + d['tcp.tx']);
   expectEq(problems, 'ring.doubleGive', d['ring.doubleGive'], 0);
 }
 
@@ -374,6 +380,14 @@ export function checkSent(f: Uint8Array, joinedOrLeft: string[]): string | null 
       if (t !== 0x12 && t !== 0x16 && t !== 0x17) return `IGMP type ${t} sent`;
       const g = `${ip.payload[4]}.${ip.payload[5]}.${ip.payload[6]}.${ip.payload[7]}`;
       if (joinedOrLeft.indexOf(g) < 0) return `IGMP about ${g}, never joined`;
+      return null;
+    }
+    if (ip.protocol === PROTO_TCP) {
+      // only resets (RFC 9293 §3.10.7.1), never to a group or a broadcast (RFC 1122 §4.2.3.10)
+      const t = parseTcp(ip.payload, ip.src, ip.dst);
+      if (!t.checksumOk) return 'TCP checksum';
+      if ((t.flags & 4) === 0) return `TCP segment with flags 0x${t.flags.toString(16)} sent`;
+      if (group || ip.dst === '255.255.255.255' || ip.dst === SUBNET_BROADCAST || eth.dst === 'ff:ff:ff:ff:ff:ff') return `TCP reset to ${ip.dst}`;
       return null;
     }
     return `IPv4 protocol ${ip.protocol} sent`;

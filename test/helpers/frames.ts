@@ -21,6 +21,7 @@ export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
 export const PROTO_ICMP = 1;
 export const PROTO_UDP = 17;
+export const PROTO_TCP = 6;
 
 /**
  * Bytes from annotated hex text: everything after `#` or `//` on a line is a comment; whitespace is
@@ -244,6 +245,65 @@ export function udp(spec: UdpSpec): Uint8Array {
   }
   d[6] = c >>> 8; d[7] = c & 0xff;
   return d;
+}
+
+export interface TcpSpec {
+  srcPort: number;
+  dstPort: number;
+  seq?: number;
+  ack?: number;
+  /** Control bits: FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32 (RFC 9293 §3.1). */
+  flags: number;
+  window?: number;
+  /** Option octets (padded to a multiple of 4 with zeros, EOL). */
+  options?: ArrayLike<number>;
+  data?: ArrayLike<number>;
+  /** Overrides the data offset (32-bit words). */
+  dataOffset?: number;
+  src?: string;
+  dst?: string;
+  /** A number is written as is; default: the correct checksum. */
+  checksum?: number;
+}
+
+/** A TCP segment (RFC 9293 §3.1): header, options, data; checksum over the pseudo header. */
+export function tcp(spec: TcpSpec): Uint8Array {
+  const opts = Array.from(spec.options ?? []);
+  while (opts.length % 4 !== 0) opts.push(0);
+  const data = spec.data ?? [];
+  const seq = spec.seq ?? 0, ack = spec.ack ?? 0;
+  const off = spec.dataOffset ?? (20 + opts.length) / 4;
+  const d = concat(be16(spec.srcPort), be16(spec.dstPort), be16(seq >>> 16), be16(seq & 0xffff),
+    be16(ack >>> 16), be16(ack & 0xffff), [off << 4, spec.flags], be16(spec.window ?? 65535), [0, 0], [0, 0], opts, data);
+  const c = spec.checksum ?? inetChecksum(d, 0, d.length, onesComplementSum(pseudoHeader(spec.src ?? PEER_IP, spec.dst ?? US_IP, PROTO_TCP, d.length)));
+  d[16] = c >>> 8; d[17] = c & 0xff;
+  return d;
+}
+
+export interface ParsedTcp {
+  srcPort: number; dstPort: number; seq: number; ack: number; dataOffset: number; flags: number; window: number;
+  checksumOk: boolean; options: Uint8Array; data: Uint8Array;
+}
+
+export function parseTcp(d: Uint8Array, src: string, dst: string): ParsedTcp {
+  if (d.length < 20) throw new Error(`parseTcp: ${d.length} octets`);
+  const off = (d[12] >> 4) * 4;
+  if (off < 20 || off > d.length) throw new Error(`parseTcp: data offset ${off}, have ${d.length}`);
+  return {
+    srcPort: rd16(d, 0), dstPort: rd16(d, 2), seq: ((rd16(d, 4) << 16) >>> 0) + rd16(d, 6),
+    ack: ((rd16(d, 8) << 16) >>> 0) + rd16(d, 10), dataOffset: off, flags: d[13], window: rd16(d, 14),
+    checksumOk: onesComplementSum(d, 0, d.length, onesComplementSum(pseudoHeader(src, dst, PROTO_TCP, d.length))) === 0xffff,
+    options: d.subarray(20, off), data: d.subarray(off),
+  };
+}
+
+/** Ethernet + IPv4 + TCP from PEER to US unless addresses are given. */
+export function tcpFrame(o: TcpSpec & { ethDst?: string; ethSrc?: string; ip?: Partial<Ipv4Spec> }): Uint8Array {
+  const src = o.src ?? PEER_IP, dst = o.dst ?? US_IP;
+  return ethernet({
+    dst: o.ethDst ?? US_MAC, src: o.ethSrc ?? PEER_MAC, type: ETHERTYPE_IPV4,
+    payload: ipv4({ src, dst, protocol: PROTO_TCP, payload: tcp({ ...o, src, dst }), ...o.ip }),
+  });
 }
 
 // Whole frames, the common cases.

@@ -23,8 +23,9 @@ import {
 const ACTIVITY = new Set([
   'rx', 'tx', 'delivered', 'repliesSent', 'requestsSent', 'echoReplies', 'errorsSent', 'reportsSent',
   'leavesSent', 'queriesV1', 'queriesV2', 'queriesV3', 'multicastLoop', 'evictions', 'repliesReceived', 'reportsHeard',
+  'resetsSent', 'refused', 'errorsDelivered',
 ]);
-const LAYERS = ['eth', 'arp', 'ip', 'icmp', 'igmp', 'udp'];
+const LAYERS = ['eth', 'arp', 'ip', 'icmp', 'igmp', 'udp', 'tcp'];
 
 type Deltas = Record<string, number>;
 
@@ -101,7 +102,7 @@ afterEach(() => {
     expect(st.eth.rx).toBe(st.eth.tooShort + st.eth.notForUs + st.eth.unknownType + st.eth.tooLong + st.arp.rx + st.ip.rx);
     expect(st.ip.rx).toBe(st.ip.tooShort + st.ip.badVersion + st.ip.badHeaderLength + st.ip.badChecksum +
       st.ip.badLength + st.ip.tooLong + st.ip.fragments + st.ip.notForUs + st.ip.badSource + st.ip.unknownProtocol + st.ip.delivered);
-    expect(st.ip.delivered).toBe(st.icmp.rx + st.udp.rx + (st.igmp ? st.igmp.rx : 0));
+    expect(st.ip.delivered).toBe(st.icmp.rx + st.udp.rx + (st.igmp ? st.igmp.rx : 0) + st.tcp.rx);
     expect(st.udp.rx).toBe(st.udp.tooShort + st.udp.badLength + st.udp.badChecksum + st.udp.noPort + st.udp.delivered);
   }
 });

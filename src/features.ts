@@ -1,0 +1,50 @@
+/**
+ * Build-time features: what a board's bundle holds (micronet's counterpart of lwIP's opt.h or Zephyr's
+ * Kconfig). This file is the one place where they are chosen.
+ *
+ * Every switch below is a constant. The full build (dist/*.js, Node, the tests) uses the values written
+ * here: every feature on. A profile (profiles/<name>.json, `npm run build -- --profile <name>`) replaces
+ * this module's values at build time, and the minifier removes every branch a switch turns off: code of
+ * a feature left out is gone from the bundle, not skipped at run time. Calling into a feature a profile
+ * left out throws an Error saying which feature (see `missing`).
+ *
+ * Code tests a switch directly (`if (IGMP) ...`, `ERROR_TEXT ? long : short`) so that the minifier sees
+ * a constant; never copy a switch into a variable or an object.
+ */
+
+/** IGMPv2 host (RFC 2236) and multicast group membership: `stack.igmp`, group receive, the device's
+ *  multicast filter. Off: no group is ever joined; multicast datagrams are not for us (ip.notForUs);
+ *  sending to a group still works (RFC 1112 level 1). */
+export var IGMP = true;
+
+/** Several interfaces and the loadable route table (`stack.routes`: load, add, list, lookup), with
+ *  longest-prefix selection and per-interface gateways. Off: datagrams leave by the first interface
+ *  that is up, to the destination if on its subnet, else to its gateway. */
+export var ROUTES = true;
+
+/** ARP (RFC 826): 2 = full (resolution with retries, a learning cache with aging, answering requests);
+ *  1 = static (answering requests for our address and `stack.arp.add` entries only: no requests sent,
+ *  nothing learned); 0 = off (multicast-only nodes: unicast without a static entry is counted
+ *  arp.unresolvable, ARP frames are dropped as eth.unknownType). */
+export var ARP = 2;
+
+/** ICMP errors we send: destination unreachable (port, protocol), with the RFC 1122 §3.2.2 rules and
+ *  the rate limit. Off: nothing is sent for a datagram we cannot deliver (it is still counted). */
+export var ICMP_ERRORS = true;
+
+/** One counter per drop reason (src/stack/stats.ts). Off: each layer counts rx, tx and drop only. */
+export var STATS_DETAIL = true;
+
+/** The board-facing extras in the built-in WIZnet module's style: `stack.getIP`, `stack.setIP`,
+ *  `stack.configure`, events (`stack.on('link' | 'ip')`). */
+export var API_EXTRAS = true;
+
+/** `micronet.run(stack, ...)`: polling from setWatch/setInterval. Off: the script calls stack.poll. */
+export var RUNNER = true;
+
+/** Full error messages (argument, rule and the values involved) when true; when false a short text that
+ *  still names the argument and the rule (`udp.send: length > 1472`), a few octets each. */
+export var ERROR_TEXT = true;
+
+/** `micronet.createLoopback()` (a Device that receives what it sends). */
+export var LOOPBACK = true;
