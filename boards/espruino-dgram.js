@@ -16,7 +16,7 @@
  *   | ENC28J60 module | SCK | SO (MISO) | SI (MOSI) | CS | INT | RESET | VCC | GND |
  *   | Espruino Pico   | B3  | B4        | B5        | B1 | A8  | B10   | 3.3 | GND |
  *
- * Built-in dgram differences from Node's (Espruino's socket server, TARGETS.md §1): messages are strings
+ * Built-in dgram differences from Node's (Espruino's socket server, docs/engines.md §4): messages are strings
  * (send strings; E.toString(u8) converts), send(msg, port, address) only, the createSocket callback is
  * the "connect" listener, a bound socket also gets "connect" and "drain" and its "end"/"close" come twice.
  * register() raises Espruino's receive chunk to 1480 octets (whole datagrams up to 1472), makes send

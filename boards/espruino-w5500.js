@@ -76,7 +76,7 @@ function start() {
     stack.udp.send(info.srcAddress, info.srcPort, buf.subarray(off, off + len), 5000);
   });
   // INTn falls when a frame arrives: poll then. The slow interval runs the stack's timers (ARP retries and
-  // aging, link checks) and catches anything an edge missed (CHIPS.md §2.6 #3).
+  // aging, link checks) and catches anything an edge missed (the INTn level is what counts, not its edges).
   setWatch(poll, INT, { repeat: true, edge: "falling" });
   setInterval(poll, 250);
   console.log("micronet on W5500: 192.0.2.3/24, UDP echo on port 7, MAC " + micronet.formatMac(eth.mac));

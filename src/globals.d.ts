@@ -1,4 +1,4 @@
-/** Espruino's `E` object where it exists (TARGETS.md §1). Only the members micronet uses. */
+/** Espruino's `E` object where it exists (docs/engines.md §1). Only the members micronet uses. */
 declare var E: { sum?: (arr: ArrayLike<number>) => number; [k: string]: any } | undefined;
 
 /** Engine globals used by the runner and sockets where they exist (Espruino, Node); never by the core. */

@@ -7,7 +7,7 @@
  *     frames arriving one at a time and in batches of 4;
  *   - the SPI cost of an idle receive() (nothing pending);
  *   - frames per second through driver + simulator on this host (a host figure: only ratios carry over
- *     to a board, see TARGETS.md). Simulated SPI runs at 8 MHz: one octet is 1 µs of simulated bus time;
+ *     to a board, see docs/engines.md). Simulated SPI runs at 8 MHz: one octet is 1 µs of simulated bus time;
  *   - when dist/micronet.js exports createStack: UDP echo between two stacks, each on its own simulated
  *     ENC28J60, on one virtual hub (stack + driver + simulator frames per second).
  * The simulator (src/sim/enc28j60.ts) and hub are compiled on the fly with the TypeScript compiler.

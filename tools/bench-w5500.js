@@ -7,7 +7,7 @@
  *     frames arriving one at a time and in batches of 8;
  *   - the SPI cost of an idle receive() without and with the INTn pin;
  *   - frames per second through driver + simulator on this host (a host figure: only ratios carry
- *     over to a board, see TARGETS.md). At 8 MHz one SPI octet takes 1 µs of bus time.
+ *     over to a board, see docs/engines.md). At 8 MHz one SPI octet takes 1 µs of bus time.
  * The simulator (src/sim/w5500.ts) is compiled on the fly with the TypeScript compiler into a
  * temporary directory.
  *
@@ -139,7 +139,7 @@ function main() {
   if (json) { console.log(JSON.stringify(results, null, 2)); return; }
   const r1 = (x) => (Math.round(x * 10) / 10).toString();
   console.log('W5500 MACRAW driver (dist/micronet-w5500.js) against the simulated W5500');
-  console.log('(SPI octets = bus time in µs at 8 MHz; on Espruino each SPI call also costs a fixed JS overhead, TARGETS.md)');
+  console.log('(SPI octets = bus time in µs at 8 MHz; on Espruino each SPI call also costs a fixed JS overhead, docs/engines.md §3)');
   console.log('receive            frame  batch  SPI calls/frame  SPI octets/frame');
   for (const r of results.rx) console.log('                   ' + String(r.frame).padStart(5) + '  ' + String(r.batch).padStart(5) + '  ' + r1(r.callsPerFrame).padStart(15) + '  ' + r1(r.bytesPerFrame).padStart(16));
   console.log('send               frame         SPI calls/frame  SPI octets/frame');

@@ -9,7 +9,7 @@
  *      with a peer stack: typed arrays the sandbox creates per frame in steady state (constructors and
  *      subarray views), apart from the arrays SPI.send returns (Espruino allocates those itself).
  *   4. The chip benches (tools/bench-enc28j60.js, tools/bench-w5500.js).
- * Figures are host figures: only ratios carry over to a microcontroller (TARGETS.md).
+ * Figures are host figures: only ratios carry over to a microcontroller (docs/engines.md §1).
  * Usage: node tools/bench.js [--seconds S]   (npm run bench builds first)
  */
 'use strict';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Static checks of the shipped bundles against what Espruino and JerryScript accept (TARGETS.md §1):
+ * Static checks of the shipped bundles against what Espruino and JerryScript accept (docs/engines.md §1):
  *   syntax   the file parses as ECMAScript 5 (acorn, ecmaVersion 5, sourceType script);
  *   builtin  no use of a built-in Espruino lacks (Map, Set, WeakMap, WeakSet, Symbol, Proxy, Reflect,
  *            Object.freeze/seal/isFrozen/isSealed, Math.imul, <TypedArray>.from/of, .copyWithin,
@@ -11,7 +11,7 @@
  *            the sockets module use where the engine has it, guarded by typeof (setInterval,
  *            clearInterval, setTimeout, getTime, Buffer, console, require, and `global`: the NetworkJS adapter reads
  *            Espruino's hidden root `global["\xff"]`). The stack core itself never
- *            uses a timer or a clock (DESIGN.md §1.2): test/bundle/core-no-timers.test.ts checks that;
+ *            uses a timer or a clock (docs/engines.md §3): test/bundle/core-no-timers.test.ts checks that;
  *   builtin  also: no RegExp with {n,m} or ? quantifiers and no assignment to .length, both of which fail
  *            on Espruino 2v29 (its RegExp has only *, + and classes; array length is read-only);
  *   helper   no TypeScript downlevel helper Espruino cannot run or that the house rules forbid
@@ -45,7 +45,7 @@ const RUNTIME = ['setInterval', 'clearInterval', 'setTimeout', 'getTime', 'Buffe
 /** Free identifiers a shipped bundle may use. */
 const ALLOWED_GLOBALS = new Set([...ES5_GLOBALS, ...TYPED_ARRAYS, 'ArrayBuffer', 'DataView', 'Promise', 'E',
   ...ESPRUINO_IO, ...RUNTIME, 'module', 'exports']);
-/** Globals Espruino lacks (TARGETS.md §1 "Missing"), plus Proxy/Reflect/WeakSet it lacks too. */
+/** Globals Espruino lacks (docs/engines.md §1), plus Proxy/Reflect/WeakSet it lacks too. */
 const BANNED_GLOBALS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet', 'Symbol', 'Proxy', 'Reflect']);
 /** Banned members: [object name or '*' for any object, property name]. */
 const BANNED_MEMBERS = [
@@ -173,7 +173,7 @@ function memberName(m) {
 function checkBuiltins(program, scopes, report) {
   eachReference(program, scopes, (id, scope) => {
     if (scope.resolve(id.name)) return;
-    if (BANNED_GLOBALS.has(id.name)) report('builtin', id, id.name + ' does not exist on Espruino (TARGETS.md §1)');
+    if (BANNED_GLOBALS.has(id.name)) report('builtin', id, id.name + ' does not exist on Espruino (docs/engines.md §1)');
     else if (BANNED_HELPERS.has(id.name)) report('helper', id, 'TypeScript helper ' + id.name + ' in shipped code');
     else if (!ALLOWED_GLOBALS.has(id.name)) report('global', id, 'free identifier ' + id.name + ' is not an ES5/Espruino global');
   });
@@ -183,7 +183,7 @@ function checkBuiltins(program, scopes, report) {
       const obj = node.object.type === 'Identifier' ? node.object.name : null;
       for (const [o, p] of BANNED_MEMBERS) {
         if (p === name && (o === '*' || o === obj)) {
-          report('builtin', node, (o === '*' ? '.' : o + '.') + p + ' does not exist on Espruino (TARGETS.md §1)');
+          report('builtin', node, (o === '*' ? '.' : o + '.') + p + ' does not exist on Espruino (docs/engines.md §1)');
         }
       }
     }
@@ -224,7 +224,7 @@ function checkOrder(program, scopes, report) {
     if (reported.has(key)) return;
     reported.add(key);
     report('order', id, id.name + ' is used at load time before its definition' + (via ? ' (via a call to ' + via + ')' : '') +
-      '; Espruino does not hoist (TARGETS.md §1)');
+      '; Espruino does not hoist (docs/engines.md §1)');
   }
   function define(name, scope) {
     const s = scope.resolve(name);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Uploads a board script to an Espruino with the espruino command-line tool, the micronet modules it
- * requires going to Storage first (TARGETS.md §1 "Uploading"):
+ * requires going to Storage first (docs/engines.md §5):
  *
  *   node tools/upload.js --port /dev/ttyACM0 boards/pico-enc28j60.js
  *   node tools/upload.js --dry-run [--out file.js] boards/pico-enc28j60.js
@@ -11,7 +11,7 @@
  * one --storage for every `require("name")` in the script (a regex over literal names) that has a
  * dist/<name>.tok bundle (the minified module pretokenised, tools/pretokenise.js: micronet,
  * micronet-enc28j60, micronet-w5500, micronet-networkjs, ...). The CLI's own
- * lookup of local modules is broken in 0.1.67 (TARGETS.md §1), hence Storage: on the board
+ * lookup of local modules is broken in 0.1.67 (docs/engines.md §5), hence Storage: on the board
  * `require("micronet")` loads the module from flash.
  *
  * Offline by default: `--config MODULE_URL=` (empty) stops the CLI from searching espruino.com for the

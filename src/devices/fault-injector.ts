@@ -1,5 +1,5 @@
 /**
- * A seeded fault injector that composes around any Device (DESIGN.md §3, §6 "faults"; after smoltcp's
+ * A seeded fault injector that composes around any Device (docs/device.md; after smoltcp's
  * FaultInjector). Board code, ES5: on a board it stands between the stack and a chip driver to show how
  * an application copes with a bad link; on Node it stands between the stack and a tap or simulated chip.
  *

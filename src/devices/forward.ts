@@ -1,6 +1,6 @@
 /**
  * What every Device wrapper passes through to the device it wraps: the optional members of the Device
- * contract (DESIGN.md §3) — linkUp, setMulticast — and the checksum-offload flags.
+ * contract (docs/device.md) — linkUp, setMulticast — and the checksum-offload flags.
  */
 import { Device } from '../drivers/device';
 

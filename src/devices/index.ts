@@ -1,5 +1,5 @@
 /**
- * micronet-debug: Device wrappers for boards and hosts (DESIGN.md §5 "Devices compose"):
+ * micronet-debug: Device wrappers for boards and hosts (docs/device.md):
  *   faultInjector(device, options)   seeded drop / bit flip / truncate / size / rate / duplicate / reorder
  *   tracer(device, print?, options)  one tcpdump-like line per frame
  *   pcapWriter(device, sink, options) classic pcap (Ethernet) records to a sink function

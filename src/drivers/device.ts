@@ -1,5 +1,5 @@
 /**
- * The link-layer Device contract (DESIGN.md §3) and the SPI bus shape the chip drivers talk to.
+ * The link-layer Device contract (docs/device.md) and the SPI bus shape the chip drivers talk to.
  * Every Device — chip driver, loopback, host tap bridge, simulated chip — has this shape.
  */
 
@@ -40,7 +40,7 @@ export interface Device {
 export type Pin = any;
 
 /**
- * An SPI bus shaped like Espruino's SPI object (TARGETS.md §1 "SPI, pins, events").
+ * An SPI bus shaped like Espruino's SPI object (docs/engines.md §3).
  * `send` lowers CS, transfers `data` full duplex, raises CS and returns the bytes clocked in.
  * `write` does the same without read-back. One call is one CS-low transaction.
  */

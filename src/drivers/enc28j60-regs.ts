@@ -1,14 +1,14 @@
 /**
- * ENC28J60 register map, named as in the datasheet (DS39662E §3, Table 3-2; CHIPS.md §1.1–1.3).
+ * ENC28J60 register map, named as in the datasheet (DS39662E §3, Table 3-2; §4).
  *
  * Control registers are encoded as one number: bits 4:0 = address inside the bank, bits 6:5 = bank,
- * bit 7 = MAC/MII register (an RCR of it clocks one dummy byte before the value, CHIPS.md §1.1).
+ * bit 7 = MAC/MII register (an RCR of it clocks one dummy byte before the value, DS39662E §4.2).
  * Addresses 0x1B–0x1F (EIE, EIR, ESTAT, ECON2, ECON1) exist in every bank; their bank bits are 0 and the
  * driver never switches banks for them. Multi-byte registers are given by their low (L) register; the
  * high (H) register is the next address. Buffer pointers are 13 bits (0x0000–0x1FFF).
  */
 
-/** Marks a MAC/MII register (dummy byte on RCR; BFS/BFC not allowed, CHIPS.md §1.1). */
+/** Marks a MAC/MII register (dummy byte on RCR; BFS/BFC not allowed, DS39662E §4.2). */
 export const MACMII = 0x80;
 
 // ---- SPI instruction set (DS §4.2, Table 4-1) ----
@@ -79,7 +79,7 @@ export const MAADR5 = 0x60 | MACMII;
 export const MAADR6 = 0x61 | MACMII;
 export const MAADR3 = 0x62 | MACMII;
 export const MAADR4 = 0x63 | MACMII;
-/** MAADR1 holds the first octet on the wire (CHIPS.md §1.2). */
+/** MAADR1 holds the first octet on the wire (DS39662E §3, Table 3-2). */
 export const MAADR1 = 0x64 | MACMII;
 export const MAADR2 = 0x65 | MACMII;
 export const MISTAT = 0x6a | MACMII;
@@ -87,7 +87,7 @@ export const EREVID = 0x72;
 export const ECOCON = 0x75;
 export const EFLOCON = 0x77;
 
-// ---- Bits (DS §3, CHIPS.md §1.3) ----
+// ---- Bits (DS §3) ----
 export const ECON1_TXRST = 0x80;
 export const ECON1_RXRST = 0x40;
 export const ECON1_DMAST = 0x20;
@@ -207,8 +207,8 @@ export const RSV_PAUSE = 0x1000;
 export const RSV_UNKNOWNOP = 0x2000;
 export const RSV_VLAN = 0x4000;
 
-// ---- Buffer layout used by the driver (CHIPS.md §1.4 step 3) ----
-/** Receive ring start: 0 because of the Rev B7 ERXWRPT errata (CHIPS.md §1.5). */
+// ---- Buffer layout used by the driver (DS39662E §6.1) ----
+/** Receive ring start: 0 because of the Rev B7 ERXWRPT errata (DS39662E §7.2). */
 export const RX_START = 0x0000;
 /** Receive ring end (inclusive, odd). The ring is 6656 octets. */
 export const RX_END = 0x19ff;

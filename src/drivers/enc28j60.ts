@@ -1,5 +1,5 @@
 /**
- * ENC28J60 Ethernet controller driver over SPI (Microchip DS39662E; errata DS80349C; CHIPS.md part 1).
+ * ENC28J60 Ethernet controller driver over SPI (Microchip DS39662E; errata DS80349C).
  * Shipped alone as `micronet-enc28j60`; it needs nothing from the core and implements `Device`.
  *
  *   var eth = require("micronet-enc28j60").connect(SPI1, B1, { mac: "02:4d:4e:00:00:01", int: A8 });
@@ -12,7 +12,7 @@
  * Every wait is bounded by a poll count and every error path has a counter in `stats()`.
  *
  * Chip reset recovery: a reset (brown-out, a glitch on RESET, an SRC) returns every control register
- * to its reset value (DS §11; CHIPS.md §1.2: ECON1 resets to 0), so the chip stops receiving and would
+ * to its reset value (DS §11; Table 3-2: ECON1 resets to 0), so the chip stops receiving and would
  * send frames without padding or FCS. The driver reads ECON1 back in `linkUp` (the stack calls it every
  * Config.linkCheckMs), after a transmission that timed out or aborted, and on a receive-ring error; if
  * ECON1 no longer holds RXEN and the bank last selected, it runs the init sequence again (MAC, filters
@@ -105,11 +105,11 @@ export interface Enc28j60 extends Device {
 
 /** Largest frame handed to or returned by the driver: 14-octet header + 1500, no FCS. */
 var MAX_FRAME = 1514;
-/** CRC-32 polynomial (IEEE 802.3), used for the multicast hash (DS §8.3, CHIPS.md §1.8). */
+/** CRC-32 polynomial (IEEE 802.3), used for the multicast hash (DS §8.3). */
 var CRC32_POLY = 0x04c11db7;
 
 /**
- * Hash-table index (0–63) of a destination MAC for EHT0–EHT7 (DS §8.3; CHIPS.md §1.8): CRC-32 with
+ * Hash-table index (0–63) of a destination MAC for EHT0–EHT7 (DS §8.3): CRC-32 with
  * preset 0xFFFFFFFF over the 6 octets, each octet fed least significant bit first into a shift-left
  * register, no final inversion; the index is CRC bits 28:23.
  */
@@ -215,7 +215,7 @@ export class Enc28j60Driver implements Enc28j60 {
   // ---------------------------------------------------------------- SPI primitives (DS §4.2)
 
   /** Selects the bank of `reg` with at most two BFC/BFS commands on ECON1.BSEL (never a read-modify-write
-   *  of ECON1, which could race the hardware clearing TXRTS: CHIPS.md §1.10 item 7). */
+   *  of ECON1, which could race the hardware clearing TXRTS: an inference, not a documented erratum). */
   private setBank(reg: number): void {
     if ((reg & 0x1f) >= 0x1b) return; // common register
     var b = (reg >> 5) & 3;
@@ -316,7 +316,7 @@ export class Enc28j60Driver implements Enc28j60 {
     return this.miiWait();
   }
 
-  // ---------------------------------------------------------------- init (CHIPS.md §1.4)
+  // ---------------------------------------------------------------- init (DS39662E §6)
 
   /** Resets and configures the chip. Throws when no chip answers or the PHY does not respond. */
   init(): void {
@@ -325,7 +325,7 @@ export class Enc28j60Driver implements Enc28j60 {
     if (err) throw new Error(err);
   }
 
-  /** The init sequence (CHIPS.md §1.4). Returns '' when done, else the reason it stopped. */
+  /** The init sequence (DS39662E §6). Returns '' when done, else the reason it stopped. */
   private setup(): string {
     var o = this.opts;
     if (o.reset) { o.reset.reset(); this.delay(1); o.reset.set(); }
@@ -356,7 +356,7 @@ export class Enc28j60Driver implements Enc28j60 {
     }
     this.revision = rev;
     // 5. Receive filters: unicast to our MAC, broadcast, CRC check, and the multicast setting of
-    //    setMulticast (the hash table only when it is in use: EHT0–7 reset to 0, CHIPS.md §1.2).
+    //    setMulticast (the hash table only when it is in use: EHT0–7 reset to 0, DS39662E §3, Table 3-2).
     if (this.fcon & R.ERXFCON_HTEN) {
       for (var j = 0; j < 8; j++) this.writeReg(R.EHT0 + j, this.eht[j]);
     }
@@ -406,7 +406,7 @@ export class Enc28j60Driver implements Enc28j60 {
 
   /** One RCR of ECON1 (a common register: no bank switch). True when it does not read RXEN | BSEL as
    *  the driver left it. TXRTS is ignored (set while a transmission is in progress); TXRST, RXRST,
-   *  DMAST and CSUMEN are only ever set inside a driver call. A reset clears ECON1 (CHIPS.md §1.2). */
+   *  DMAST and CSUMEN are only ever set inside a driver call. A reset clears ECON1 (DS39662E §3, Table 3-2). */
   private econ1Wrong(): boolean {
     var c = this.c2;
     c[0] = R.OP_RCR | R.ECON1;
@@ -437,7 +437,7 @@ export class Enc28j60Driver implements Enc28j60 {
     }
   }
 
-  // ---------------------------------------------------------------- link (DS §3.3, CHIPS.md §1.7)
+  // ---------------------------------------------------------------- link (DS §3.3)
 
   linkUp(): boolean {
     if (!this.ready || this.configLost()) this.reinit();
@@ -457,7 +457,7 @@ export class Enc28j60Driver implements Enc28j60 {
     return up;
   }
 
-  // ---------------------------------------------------------------- receive (DS §7.2, CHIPS.md §1.5)
+  // ---------------------------------------------------------------- receive (DS §7.2)
 
   /** Reads EPKTCNT and EIR; handles RXERIF (counted) and LINKIF (checkLink). */
   private refresh(): void {
@@ -514,7 +514,7 @@ export class Enc28j60Driver implements Enc28j60 {
     if (end > R.RX_END) end -= R.RX_END - R.RX_START + 1;
     if (cnt > R.MAX_FRAMELEN || nxt !== end || nxt > R.RX_END) {
       c.rxRingErrors++;
-      // A reset moves ERDPT to 0x05FA (CHIPS.md §1.2): check for one before resetting only the receiver.
+      // A reset moves ERDPT to 0x05FA (DS39662E §3, Table 3-2): check for one before resetting only the receiver.
       if (this.configLost()) this.reinit();
       else this.resetRx();
       return 0;
@@ -576,7 +576,7 @@ export class Enc28j60Driver implements Enc28j60 {
     this.pending = 0;
   }
 
-  // ---------------------------------------------------------------- transmit (DS §7.1, CHIPS.md §1.6)
+  // ---------------------------------------------------------------- transmit (DS §7.1)
 
   /** Pulses ECON1.TXRST (errata 12: the transmit logic may stall; reset it before each send). */
   private resetTx(): void {
@@ -617,7 +617,7 @@ export class Enc28j60Driver implements Enc28j60 {
       }
       if (es & R.ESTAT_LATECOL) c.txLateCollisions++;
       c.txAborts++;
-      // After a reset ETXST is 0 and MACON3 has no padding or FCS (CHIPS.md §1.2): the send aborts.
+      // After a reset ETXST is 0 and MACON3 has no padding or FCS (DS39662E §3, Table 3-2): the send aborts.
       if (this.configLost()) this.reinit();
       return false;
     }
@@ -655,7 +655,7 @@ export class Enc28j60Driver implements Enc28j60 {
     return true;
   }
 
-  // ---------------------------------------------------------------- filters (DS §8, CHIPS.md §1.8)
+  // ---------------------------------------------------------------- filters (DS §8)
 
   /**
    * Multicast filter: `null` accepts all multicast (ERXFCON.MCEN); a list programs the hash table

@@ -1,5 +1,5 @@
 /**
- * W5500 register map (datasheet v1.0.9 §3–4, pp. 13–14, 27–56; CHIPS.md part 2). Names follow the
+ * W5500 register map (datasheet v1.0.9 §3–4, pp. 13–14, 27–56). Names follow the
  * datasheet. Offsets are octet addresses inside a block; multi-octet registers are big-endian.
  * Shared by the driver (board code, ES5) and the simulator (Node).
  */

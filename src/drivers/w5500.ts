@@ -7,14 +7,14 @@
  *   var eth = require("micronet-w5500").connect(SPI2, B10, { mac: "02:00:00:00:05:00", int: B1 });
  *
  * Sources: W5500 datasheet v1.0.9 (§2.2 SPI frame pp. 13–14, §3 registers, §5 memory p. 27,
- * Sn_MR/Sn_CR/Sn_RX_RSR/Sn_TX_FSR pp. 44–56) and CHIPS.md part 2 (§2.5 init/RX/TX sequences, §2.6 bugs).
+ * Sn_MR/Sn_CR/Sn_RX_RSR/Sn_TX_FSR pp. 44–56).
  *
  * What the chip cannot do: MFEN filters multicast by category only (all 01:00:5e groups or none; 33:33
  * always passes). `setMulticast` therefore opens IPv4 multicast when any group is joined and the stack
  * filters groups itself. IPv6 frames are blocked by MIP6B unless `options.ipv6` is true.
  *
  * Chip reset recovery: a reset (RSTn glitch, brown-out, MR.RST) restores every register to its default
- * (CHIPS.md §2.2), which closes socket 0 (Sn_SR 0x00) and clears SHAR, SIMR and the buffer sizes. The
+ * (datasheet §4.1), which closes socket 0 (Sn_SR 0x00) and clears SHAR, SIMR and the buffer sizes. The
  * driver reads Sn_SR back in `linkUp` (the stack calls it every Config.linkCheckMs), with the last
  * SEND_OK poll of a send that times out, and before reopening the socket after a receive error; when it
  * is not MACRAW (0x42) it runs the init sequence again (MR.RST, SHAR, buffers, interrupts, socket 0 with
@@ -43,7 +43,7 @@ export interface W5500Options {
    *  reset (WIZ550io modules preload one); if that is 00:00:00:00:00:00, connect throws. */
   mac?: Uint8Array | number[] | string;
   /** INTn pin (active low). When given, receive() reads its level first and makes no SPI call while it
-   *  is high and no frame is known to be waiting (CHIPS.md §2.6 #3: poll the level, not edges). */
+   *  is high and no frame is known to be waiting (poll the level, not edges: edges can be missed, as the ESP-IDF w5500 driver found). */
   int?: Pin;
   /** RSTn pin: driven low for 1 ms, then high, then 2 ms of settling (datasheet §5.5.1 reset timing). */
   reset?: Pin;
@@ -236,7 +236,7 @@ export class W5500 implements Device {
     this.ready = true;
   }
 
-  /** Init, CHIPS.md §2.5 step 1: MR = RST, poll until it reads 0 (bounded), then VERSIONR = 0x04 (it may
+  /** Init, step 1 (datasheet §4.1 MR): MR = RST, poll until it reads 0 (bounded), then VERSIONR = 0x04 (it may
    *  read 0 just after reset, so poll it too). Returns '' when done, else the reason. */
   private resetChip(): string {
     var delay = this.delay;
@@ -259,7 +259,7 @@ export class W5500 implements Device {
     return '';
   }
 
-  /** Init, CHIPS.md §2.5 steps 2–8 (after MR.RST). Returns '' when done, else the reason. */
+  /** Init, steps 2–8 (after MR.RST; datasheet §4.1, §4.2). Returns '' when done, else the reason. */
   private configure(): string {
     var i;
     this.writeBytes(BSB_COMMON, SHAR, this.mac);
@@ -342,7 +342,7 @@ export class W5500 implements Device {
     this.spi.write(this.io.subarray(0, 3 + data.length), this.cs);
   }
 
-  /** Reads a 16-bit size register until two reads agree (datasheet pp. 54–55 note; CHIPS.md §2.6 #1).
+  /** Reads a 16-bit size register until two reads agree (datasheet pp. 54–55 note).
    *  A first read of 0 is returned at once: the sizes only grow between our reads, so a torn 0 means
    *  "nothing yet" and is harmless. Returns -1 if no two reads agreed within sizeReads. */
   private readSize(off: number): number {
@@ -411,7 +411,7 @@ export class W5500 implements Device {
     this.open();
   }
 
-  /** Releases consumed RX space: Sn_RX_RD = local pointer, then RECV (datasheet p. 55; CHIPS.md §2.6 #8). */
+  /** Releases consumed RX space: Sn_RX_RD = local pointer, then RECV (datasheet p. 55). */
   private commitRx(): void {
     this.write2(S0_REG, Sn_RX_RD, this.rxRd);
     this.command(Sn_CR_RECV);
@@ -420,7 +420,7 @@ export class W5500 implements Device {
 
   /**
    * Copies the next received frame (Ethernet header first, no FCS) into frame[0..n) and returns n, or 0
-   * when nothing is waiting. Never blocks; every loop is bounded. CHIPS.md §2.5 RX:
+   * when nothing is waiting. Never blocks; every loop is bounded. RX (datasheet §4.2 Sn_RX_RSR, Sn_RX_RD, RECV):
    *  1. Sn_RX_RSR, read until two reads agree (only when no frame is already known to be waiting);
    *  2. the 2-octet big-endian length header at Sn_RX_RD (it counts itself), sanity-checked: outside
    *     16..1516 or beyond RSR → the socket is reopened and rxBadLength counted (zephyr #46684 recovery);
@@ -483,7 +483,7 @@ export class W5500 implements Device {
   }
 
   /**
-   * Transmits frame[0..length) (Ethernet header first, no FCS; the chip pads short frames). CHIPS.md §2.5 TX:
+   * Transmits frame[0..length) (Ethernet header first, no FCS; the chip pads short frames). TX (datasheet §4.2 Sn_TX_FSR, Sn_TX_WR, SEND):
    *  1. only if the previous SEND never reported SEND_OK: Sn_TX_FSR, read until two reads agree; when it
    *     shows the whole buffer free the late SEND_OK is cleared; otherwise, link down → false (txLinkDown),
    *     link up → the socket is reopened (reopens). After SEND_OK the buffer is free by definition, so the
@@ -563,7 +563,7 @@ export class W5500 implements Device {
   }
 
   /**
-   * Multicast filter. The chip filters by category only (CHIPS.md §2.5): null or a non-empty list clears
+   * Multicast filter. The chip filters by category only (datasheet §4.2 Sn_MR): null or a non-empty list clears
    * Sn_MR.MMB (all 01:00:5e groups pass; the stack drops groups it has not joined); an empty list sets MMB
    * (all IPv4 multicast blocked in the chip). A change reopens socket 0 (Sn_MR applies at OPEN), which
    * discards frames waiting in the chip; counted in modeChanges. Throws if macs is neither null nor an array.

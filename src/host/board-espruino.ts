@@ -4,7 +4,7 @@
  * getTime, the events API every Espruino object has (on/emit/removeListener/removeAllListeners),
  * require with Storage and Modules, atob/btoa, process, print and console.
  *
- * Behaviour follows the Espruino reference (espruino.com/Reference) and TARGETS.md §1; where the bench
+ * Behaviour follows the Espruino reference (espruino.com/Reference) and docs/engines.md §1; where the bench
  * simplifies, the comment on the member says so. Values handed to the script (arrays, objects, typed
  * arrays) are created in the sandbox's realm, so `instanceof` and Espruino's typed-array `slice` quirk
  * hold for them.
@@ -81,12 +81,12 @@ interface BusState {
   setupDone: boolean;
 }
 
-/** Per-call overhead charged to the virtual clock for one SPI call, µs (host figure from TARGETS.md §1:
- *  a one-byte `send` costs about 6 µs of interpreter time on a host). */
+/** Per-call overhead charged to the virtual clock for one SPI call, µs (a host figure measured by hand on the
+ *  Espruino 2v29 Linux build: a one-byte `send` costs about 6 µs of interpreter time there). */
 const SPI_CALL_US = 6;
 /** Storage size the bench reports in `getFree` (an Espruino Pico has about 48 KB of Storage), octets. */
 const STORAGE_BYTES = 49152;
-/** Longest Storage file name (TARGETS.md §1). */
+/** Longest Storage file name (docs/engines.md §2). */
 const STORAGE_NAME_MAX = 28;
 
 /** What `installEspruino` returns: handles the board uses to wire chips and run the script. */

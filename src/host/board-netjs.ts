@@ -46,7 +46,7 @@ import * as vm from 'vm';
 const ST_UDP = 2;
 /** Espruino's default network chunk size (`maxLen` of recv), octets. */
 export const DEFAULT_CHUNK_SIZE = 536;
-/** UDP framing header length (TARGETS.md §1). */
+/** UDP framing header length (docs/engines.md §4). */
 const HEADER = 8;
 /** Socket errors (libs/network/socketerrors.h and .c). */
 const ERR_CLOSED = -1;

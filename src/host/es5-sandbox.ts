@@ -3,8 +3,8 @@
  * (Node only; never shipped to boards).
  *
  * A fresh `vm` context is pruned down to the ECMAScript 5.1 built-ins (ECMA-262 5.1 §15) plus what
- * Espruino also has (TARGETS.md §1 "Present"): typed arrays, ArrayBuffer, DataView, Promise,
- * Object.assign and Object.setPrototypeOf. What TARGETS.md lists as missing on Espruino is removed even
+ * Espruino also has (docs/engines.md §1): typed arrays, ArrayBuffer, DataView, Promise,
+ * Object.assign and Object.setPrototypeOf. What docs/engines.md §1 lists as missing on Espruino is removed even
  * where ES2015 typed arrays would have it: Map, Set, WeakMap, WeakSet, Symbol, Proxy, Reflect,
  * Object.freeze/seal (and isFrozen/isSealed), Math.imul, %TypedArray%.from/of (so Uint8Array.from/of),
  * %TypedArray%.prototype.copyWithin, ArrayBuffer.isView and Number.isInteger. Node's own globals are
@@ -15,7 +15,7 @@
  * so engine internals still work while code in the sandbox cannot name them. Symbol-keyed properties
  * (such as Array.prototype[@@iterator]) are kept; ES5 code cannot reach them without `Symbol`.
  *
- * Two Espruino quirks are emulated unless `quirks: false` (TARGETS.md §1): typed-array `slice` returns a
+ * Two Espruino quirks are emulated unless `quirks: false` (docs/engines.md §1): typed-array `slice` returns a
  * plain Array, and `Function.prototype.apply` throws on more than 256 arguments.
  *
  * Not emulated: Espruino's lack of function hoisting (checked statically on the bundle text, see
@@ -75,7 +75,7 @@ const ES5_GLOBALS = [
   'Array', 'String', 'Boolean', 'Number', 'Date', 'RegExp', 'Error', 'EvalError', 'RangeError',
   'ReferenceError', 'SyntaxError', 'TypeError', 'URIError', 'Math', 'JSON',
 ];
-/** Globals Espruino has beyond ES5 (TARGETS.md §1 "Present"; typed arrays as in ES2015 §22.2). */
+/** Globals Espruino has beyond ES5 (docs/engines.md §1; typed arrays as in ES2015 §22.2). */
 const ESPRUINO_GLOBALS = [
   'ArrayBuffer', 'DataView', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array',
   'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array', 'Promise',
@@ -116,7 +116,7 @@ const KEEP: Array<[string, string[]]> = [
     'setUTCFullYear', 'toUTCString', 'toISOString', 'toJSON', 'getYear', 'setYear', 'toGMTString']],
 ];
 
-/** Removed even though ES2015 typed arrays or ES5 have them: Espruino lacks them (TARGETS.md §1). */
+/** Removed even though ES2015 typed arrays or ES5 have them: Espruino lacks them (docs/engines.md §1). */
 const REMOVE: string[] = [
   'Object.freeze', 'Object.seal', 'Object.isFrozen', 'Object.isSealed',
   '%TypedArray%.from', '%TypedArray%.of', '%TypedArray%.prototype.copyWithin', 'ArrayBuffer.isView',
@@ -159,7 +159,7 @@ const PRUNE = `(function (keepGlobals, keep, remove) {
   return { removed: removed, notRemoved: notRemoved };
 })`;
 
-/** Espruino's quirks (TARGETS.md §1), installed inside the context after pruning. */
+/** Espruino's quirks (docs/engines.md §1), installed inside the context after pruning. */
 const QUIRKS = `(function () {
   var TA = Object.getPrototypeOf(Uint8Array), arraySlice = Array.prototype.slice;
   Object.defineProperty(TA.prototype, 'slice', { configurable: true, writable: true, value:

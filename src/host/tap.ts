@@ -308,7 +308,7 @@ function readLinkUp(ns: NetNamespace, ifname: string): Uint8Array | null {
 }
 
 /**
- * A micronet Device (DESIGN.md §3) on a tap bridge: frames from Linux wait in a bounded FIFO until
+ * A micronet Device (docs/device.md) on a tap bridge: frames from Linux wait in a bounded FIFO until
  * the stack calls `receive`; `send` writes to Linux at once.
  */
 export class TapDevice implements Device {

@@ -1,6 +1,6 @@
 /**
  * The runner: calls stack.poll(now) when something may have arrived. The stack itself never starts a
- * timer (DESIGN.md §1): this thin layer does, with what the engine offers.
+ * timer (docs/engines.md §3): this thin layer does, with what the engine offers.
  * - Espruino: `setWatch` on each chip's INT pin (falling edge; the callback runs from the main loop), plus
  *   a slow `setInterval` safety net for edges a chip never raises (link changes, ARP and IGMP timers).
  * - Node and engines with timers only: `setInterval`.

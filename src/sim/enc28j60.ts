@@ -1,7 +1,7 @@
 /**
  * A register-level simulated ENC28J60 behind a mock SPI bus (Node only; never shipped to boards).
- * Behaviour follows CHIPS.md part 1 ("Sim:" lines) and the datasheet DS39662E sections cited inline;
- * where CHIPS.md marks a fact as GUESS, the choice made here is marked GUESS too.
+ * Behaviour follows the datasheet DS39662E sections and the errata DS80349 items cited inline;
+ * where neither settles a behaviour, the choice made here is marked GUESS.
  *
  *   const hub = new Hub();
  *   const sim = new Enc28j60Sim();
@@ -29,7 +29,7 @@ export interface Enc28j60Errata {
   evenRdptCorruption: boolean;
   /** Errata 12: after an aborted transmission TXRTS stays set (and no new send starts) until TXRST. */
   txrtsStuckAfterAbort: boolean;
-  /** Errata 6 (CHIPS.md §1.10 item 4): PKTIF is not set for every second received packet. */
+  /** Errata 6 (DS80349): PKTIF is not set for every second received packet. */
   unreliablePktif: boolean;
   /** Rev B7 errata: writing ERXST sets ERXWRPT to 0x0000 instead of ERXST. */
   erxwrptZeroOnErxstWrite: boolean;
@@ -81,7 +81,7 @@ const A = {
   MISTAT: B3 + 0x0a, EREVID: B3 + 0x12, ECOCON: B3 + 0x15, EFLOCON: B3 + 0x17, EPAUSL: B3 + 0x18, EPAUSH: B3 + 0x19,
 };
 const EIE = 0x1b, EIR = 0x1c, ESTAT = 0x1d, ECON2 = 0x1e, ECON1 = 0x1f;
-// Bits (DS §3; CHIPS.md §1.3)
+// Bits (DS §3)
 const ECON1_TXRST = 0x80, ECON1_RXRST = 0x40, ECON1_DMAST = 0x20, ECON1_CSUMEN = 0x10, ECON1_TXRTS = 0x08, ECON1_RXEN = 0x04;
 const ECON2_AUTOINC = 0x80, ECON2_PKTDEC = 0x40;
 const ESTAT_INT = 0x80, ESTAT_LATECOL = 0x10, ESTAT_TXABRT = 0x02, ESTAT_CLKRDY = 0x01;
@@ -102,13 +102,13 @@ const PHIR_PLNKIF = 0x0010, PHIR_PGIF = 0x0004;
 
 /** MII operation time, µs (DS §3.3.1). */
 export const MII_BUSY_US = 10.24;
-/** Time after SRC during which only ESTAT may be read (errata: CLKRDY unreliable; CHIPS.md §1.4). */
+/** Time after SRC during which only ESTAT may be read (errata: CLKRDY unreliable; DS39662E §6). */
 export const RESET_HOLD_US = 1000;
 /** One octet on a 10 Mb/s wire, µs. */
 const WIRE_US_PER_OCTET = 0.8;
 const MEM_SIZE = 8192;
 
-/** True for bank 2 0x00–0x19 and bank 3 0x00–0x05, 0x0A (MAC/MII registers; CHIPS.md §1.1). */
+/** True for bank 2 0x00–0x19 and bank 3 0x00–0x05, 0x0A (MAC/MII registers; DS39662E §4.2). */
 function isMacMii(bank: number, addr: number): boolean {
   if (addr >= 0x1b) return false;
   if (bank === 2) return addr <= 0x19;
@@ -132,7 +132,7 @@ export function fcs32(buf: Uint8Array, off: number, len: number): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** Hash-table bit (0–63) of a destination address (DS §8.3; CHIPS.md §1.8): shift-left CRC-32,
+/** Hash-table bit (0–63) of a destination address (DS §8.3): shift-left CRC-32,
  *  preset all ones, data bits least significant first, no final XOR; bits 28:23. */
 export function simHashIndex(da: Uint8Array, off = 0): number {
   let crc = 0xffffffff;
@@ -264,7 +264,7 @@ export class Enc28j60Sim implements WirePort {
     return this.link;
   }
 
-  /** Plugs or unplugs the cable (CHIPS.md §1.7 Sim). */
+  /** Plugs or unplugs the cable (DS39662E §3.3). */
   setLink(up: boolean): void {
     this.linkUpAtUs = -1;
     if (up === this.link) return;
@@ -346,7 +346,7 @@ export class Enc28j60Sim implements WirePort {
     return this.regs[ECON1] & 3;
   }
 
-  /** One octet on the bus: MOSI in, MISO out (DS §4.2, CHIPS.md §1.1). */
+  /** One octet on the bus: MOSI in, MISO out (DS §4.2). */
   private clock(b: number): number {
     const pos = this.smPos++;
     if (pos === 0) {
@@ -438,7 +438,7 @@ export class Enc28j60Sim implements WirePort {
       case EIR:
         return this.regs[EIR];
       case ESTAT: {
-        // GUESS: ESTAT.INT ignores INTIE (CHIPS.md §1.9).
+        // GUESS: ESTAT.INT ignores INTIE (DS39662E §12).
         let v = this.regs[ESTAT] & ~ESTAT_INT;
         if (this.regs[EIR] & this.regs[EIE] & 0x7b) v |= ESTAT_INT;
         return v;
@@ -485,7 +485,7 @@ export class Enc28j60Sim implements WirePort {
         }
         return;
       case EIR:
-        // Only DMAIF, TXIF, TXERIF and RXERIF are writable (CHIPS.md §1.3). GUESS: BFS may set them.
+        // Only DMAIF, TXIF, TXERIF and RXERIF are writable (DS39662E §3). GUESS: BFS may set them.
         this.regs[EIR] = (old & ~EIR_WRITABLE) | (v & EIR_WRITABLE);
         this.updateInt();
         return;
@@ -514,7 +514,7 @@ export class Enc28j60Sim implements WirePort {
         if (rxen) this.driverError('ERXST/ERXND changed while RXEN = 1 (DS §6.1)');
         this.regs[i] = i & 1 ? v & 0x1f : v;
         if (i === A.ERXSTL || i === A.ERXSTH) {
-          // Writing ERXST moves ERXWRPT to it; B7 errata: sometimes to 0 (CHIPS.md §1.5).
+          // Writing ERXST moves ERXWRPT to it; B7 errata: sometimes to 0 (DS39662E §7.2).
           this.set16(A.ERXWRPTL, this.errata.erxwrptZeroOnErxstWrite ? 0 : this.get16(A.ERXSTL));
         }
         return;
@@ -572,7 +572,7 @@ export class Enc28j60Sim implements WirePort {
       this.regs[ECON1] &= ~ECON1_TXRTS;
     }
     if (nv & ECON1_RXRST && !(old & ECON1_RXRST)) {
-      // GUESS (CHIPS.md §1.5): RXRST empties the ring: EPKTCNT = 0, ERXWRPT = ERXST, PKTIF cleared.
+      // GUESS (DS39662E §7.2): RXRST empties the ring: EPKTCNT = 0, ERXWRPT = ERXST, PKTIF cleared.
       this.epktcnt = 0;
       this.set16(A.ERXWRPTL, this.get16(A.ERXSTL));
       this.regs[EIR] &= ~EIR_PKTIF;
@@ -596,7 +596,7 @@ export class Enc28j60Sim implements WirePort {
     this.resetAt = -Infinity; // power-on: the host's own start-up covers the oscillator start
   }
 
-  /** Register reset values (CHIPS.md §1.2). */
+  /** Register reset values (DS39662E §3, Table 3-2). */
   private resetRegisters(): void {
     const r = this.regs;
     r.fill(0);
@@ -695,7 +695,7 @@ export class Enc28j60Sim implements WirePort {
     }
   }
 
-  // ------------------------------------------------------------------ transmit (DS §7.1, CHIPS.md §1.6)
+  // ------------------------------------------------------------------ transmit (DS §7.1)
 
   private startTx(): void {
     if (this.txStuck) return;
@@ -810,7 +810,7 @@ export class Enc28j60Sim implements WirePort {
     this.updateInt();
   }
 
-  // ------------------------------------------------------------------ receive (DS §7.2, §8; CHIPS.md §1.5, §1.8)
+  // ------------------------------------------------------------------ receive (DS §7.2, §8)
 
   /** Free octets the hardware may write before reaching ERXRDPT (it never writes onto it). */
   private rxFree(): number {
@@ -825,7 +825,7 @@ export class Enc28j60Sim implements WirePort {
     s.arrived++;
     if (!this.link) { s.noLink++; return; }
     const r = this.regs;
-    // GUESS: both ECON1.RXEN and MACON1.MARXEN are needed (CHIPS.md §1.5).
+    // GUESS: both ECON1.RXEN and MACON1.MARXEN are needed (DS39662E §7.2).
     if (!(r[ECON1] & ECON1_RXEN) || r[ECON1] & ECON1_RXRST || !(r[A.MACON1] & MACON1_MARXEN)) { s.disabled++; return; }
     // The frame as it was on the wire: padded to 60 octets by the sender, FCS appended.
     const body = Math.max(length, 60);
@@ -877,7 +877,7 @@ export class Enc28j60Sim implements WirePort {
     this.updateInt();
   }
 
-  /** Receive filters (DS §8, CHIPS.md §1.8). `f` holds the frame and FCS; `body` excludes the FCS. */
+  /** Receive filters (DS §8). `f` holds the frame and FCS; `body` excludes the FCS. */
   private filter(f: Uint8Array, body: number, crcBad: boolean): boolean {
     const fcon = this.regs[A.ERXFCON];
     if (fcon === 0) return true; // promiscuous

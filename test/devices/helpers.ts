@@ -1,6 +1,7 @@
 /** Helpers for the Device-wrapper tests: reading pcap files back with tshark. */
 import { execFileSync } from 'child_process';
 import { findExecutable } from '../../src/host/netns';
+import { describeWhen, missingTool } from '../helpers/prereq';
 
 /** Fields asked of tshark for every frame, in this order. */
 export const TSHARK_FIELDS = [
@@ -36,13 +37,7 @@ export function tsharkRows(file: string): TsharkRow[] {
 }
 
 /** `describe` that runs only where tshark is installed (CI installs it; locally: apt-get install tshark).
- *  Under CI a missing tshark fails loudly. */
+ *  Under CI a missing tshark fails the suite (test/helpers/prereq.ts). */
 export function describeTshark(name: string, fn: () => void): void {
-  if (tsharkPath()) describe(name, fn);
-  else if (process.env.CI) describe(name, () => { test('tshark installed', () => { throw new Error('CI is set but tshark is missing (apt-get install tshark)'); }); });
-  else {
-    // eslint-disable-next-line no-console
-    console.log('skipping "' + name + '": tshark not installed (apt-get install -y tshark)');
-    describe.skip(name, fn);
-  }
+  describeWhen(missingTool('tshark'), name, fn);
 }

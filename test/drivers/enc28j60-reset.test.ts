@@ -1,6 +1,6 @@
 /**
  * ENC28J60 driver: recovery from a chip reset (RESET pin glitch / brown-out modelled by
- * Enc28j60Sim.pulseReset, an SRC command on the bus). A reset returns ECON1 to 0 (DS §11, CHIPS.md §1.2),
+ * Enc28j60Sim.pulseReset, an SRC command on the bus). A reset returns ECON1 to 0 (DS §11; Table 3-2),
  * so the driver's read-back of ECON1 (in linkUp, after a failed transmission, on a ring error) finds RXEN
  * clear and runs the init sequence again. Real driver against the simulated chip; time is simulated.
  */
@@ -20,7 +20,7 @@ const MACON1 = (sim: Enc28j60Sim) => sim.peekReg(2, 0x00);
 const MACON3 = (sim: Enc28j60Sim) => sim.peekReg(2, 0x02);
 const EIE = (sim: Enc28j60Sim) => sim.peekReg(0, 0x1b);
 
-/** Another multicast MAC whose hash-table bit (CHIPS.md §1.8) differs from GROUP_IN's. */
+/** Another multicast MAC whose hash-table bit (DS39662E §8) differs from GROUP_IN's. */
 function otherGroup(): Uint8Array {
   const k = hashIndex(GROUP_IN);
   for (let b = 4; b < 256; b++) {

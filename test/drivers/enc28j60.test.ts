@@ -7,7 +7,7 @@ import { connect, hashIndex } from '../../src/drivers/enc28j60';
 const B0 = 0, B1 = 1, B2 = 2, B3 = 3;
 const reg16 = (sim: Enc28j60Sim, bank: number, addr: number) => sim.peekReg(bank, addr) | (sim.peekReg(bank, addr + 1) << 8);
 
-describe('ENC28J60 driver: init (CHIPS.md §1.4)', () => {
+describe('ENC28J60 driver: init (DS39662E §6)', () => {
   test('half duplex: buffers, filters, MAC, PHY and interrupts programmed; no driver errors', () => {
     const { sim, drv } = rig();
     expect(sim.driverErrors).toBe(0);
@@ -68,7 +68,7 @@ describe('ENC28J60 driver: init (CHIPS.md §1.4)', () => {
   });
 });
 
-describe('ENC28J60 driver: receive (CHIPS.md §1.5)', () => {
+describe('ENC28J60 driver: receive (DS39662E §7.2)', () => {
   test('unicast and broadcast frames arrive intact; other unicast is filtered by the chip', () => {
     const { sim, drv, peer } = rig();
     const a = makeFrame(MAC_A, MAC_PEER, 100, 1);
@@ -204,7 +204,7 @@ describe('ENC28J60 driver: receive (CHIPS.md §1.5)', () => {
   });
 });
 
-describe('ENC28J60 driver: transmit (CHIPS.md §1.6)', () => {
+describe('ENC28J60 driver: transmit (DS39662E §7.1)', () => {
   test('frames reach the wire padded to 60 octets; the TSV is written after ETXND', () => {
     const { sim, drv, peer } = rig();
     const f = makeFrame(MAC_PEER, MAC_A, 42, 5);
@@ -288,7 +288,7 @@ describe('ENC28J60 driver: transmit (CHIPS.md §1.6)', () => {
   });
 });
 
-describe('ENC28J60 driver: link (CHIPS.md §1.7)', () => {
+describe('ENC28J60 driver: link (DS39662E §3.3)', () => {
   test('link down and up are reported through LINKIF; send refuses while down', () => {
     const { sim, drv, links } = rig();
     const buf = new Uint8Array(1518);
@@ -340,7 +340,7 @@ function expectedHash(mac: Uint8Array): number {
   return ((r >>> 0) >>> 23) & 0x3f;
 }
 
-describe('ENC28J60 driver: multicast hash filter (CHIPS.md §1.8)', () => {
+describe('ENC28J60 driver: multicast hash filter (DS39662E §8)', () => {
   const groups = [
     Uint8Array.of(0x01, 0x00, 0x5e, 0x00, 0x00, 0x01),
     Uint8Array.of(0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb),

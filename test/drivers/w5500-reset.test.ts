@@ -1,6 +1,6 @@
 /**
  * W5500 MACRAW driver: recovery from a chip reset (a glitch on RSTn via W5500Sim.setRstn, MR.RST written
- * on the bus). A reset restores every register to its default (CHIPS.md §2.2): socket 0 reads CLOSED
+ * on the bus). A reset restores every register to its default (datasheet §4.1): socket 0 reads CLOSED
  * (Sn_SR 0x00), SHAR, SIMR and the buffer sizes are cleared. The driver reads Sn_SR back (linkUp, the last
  * SEND_OK poll of a send that times out, before reopening after a receive error) and runs the init
  * sequence again. Real driver against the simulated chip.

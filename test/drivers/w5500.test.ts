@@ -64,7 +64,7 @@ afterEach(() => {
   for (const s of sims) expect(s.misuse).toEqual(Object.fromEntries(Object.keys(s.misuse).map((k) => [k, 0])));
 });
 
-describe('reset and init (CHIPS.md §2.5 init)', () => {
+describe('reset and init (datasheet §4.2 Sn_MR, Sn_CR)', () => {
   test('resets the chip, programs SHAR, gives socket 0 all 16 KB and opens it in MACRAW with MFEN, MMB, MIP6B', () => {
     const sim = track(new W5500Sim());
     sim.faults.resetLatency = 5;       // MR.RST reads 1 for 5 SPI calls
@@ -376,7 +376,7 @@ describe('link', () => {
   });
 });
 
-describe('filtering (MFEN/MMB/MIP6B, CHIPS.md §2.5)', () => {
+describe('filtering (MFEN/MMB/MIP6B, datasheet §4.2 Sn_MR)', () => {
   const MCAST = Uint8Array.from([0x01, 0x00, 0x5e, 0x01, 0x02, 0x03]);
   const OTHER_MCAST = Uint8Array.from([0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e]);
   const V6_MCAST = Uint8Array.from([0x33, 0x33, 0x00, 0x00, 0x00, 0x01]);

@@ -141,7 +141,7 @@ describe.each(KINDS)('%s', (kind) => {
   /*
    * A chip reset in the middle of a driver sequence (ENC28J60: SRC between the packet-header RBM and the
    * frame RBM; W5500: MR.RST between the length-header read and the frame read). The reset returns the
-   * chip's registers to their reset values (CHIPS.md §1.2 / §2.2): ENC28J60 ECON1.RXEN, MACON1/MACON3,
+   * chip's registers to their reset values (DS39662E §3, Table 3-2 / W5500 datasheet §4.1): ENC28J60 ECON1.RXEN, MACON1/MACON3,
    * EIE and the PHY interrupt enables are cleared, so A would receive nothing again; W5500 socket 0 is
    * closed and SHAR, SIMR and the buffer sizes are cleared. The frame being read is lost (its octets come
    * from a reset chip, so the stack drops it; W5500: see below). The ENC28J60 driver finds ECON1 without

@@ -448,7 +448,7 @@ export function runScenario(target: Target, sc: Scenario, steps: Step[], tally: 
     try {
       if (step.kind === 'frame') {
         frame = caseBytes(step.c);
-        // a device reports an empty frame as "nothing waiting" (receive() returns 0, DESIGN.md §3)
+        // a device reports an empty frame as "nothing waiting" (receive() returns 0, docs/device.md)
         reported = step.tooLong ? MAX_FRAME + 1 + (frame.length % 100) : frame.length;
         dev.inject(target.fromNode(frame), reported);
         dev.sendResult = !step.refuse;

@@ -3,6 +3,7 @@
  * minimal hand-written ARP/ICMP responder that proves the tap plumbing independently of micronet.
  */
 import { checkHostRequirements, sweepStaleNamespaces } from '../../src/host/netns';
+import { describeWhen } from './prereq';
 
 /** Why interop suites cannot run here, or null when they can. */
 export function interopUnavailable(extraTools: string[] = ['ping']): string | null {
@@ -11,26 +12,14 @@ export function interopUnavailable(extraTools: string[] = ['ping']): string | nu
 }
 
 /**
- * `describe` for suites that need root, ip, socat and /dev/net/tun. When something is missing: under
- * CI (process.env.CI set) the suite fails loudly with the reason; otherwise it is skipped and the
- * reason printed. Namespaces left by killed earlier runs are swept first.
+ * `describe` for suites that need root, ip, socat and /dev/net/tun (and `extraTools`). When something
+ * is missing the suite is skipped with the reason, or fails with it under CI (test/helpers/prereq.ts).
+ * Namespaces left by killed earlier runs are swept first.
  */
 export function describeInterop(name: string, fn: () => void, extraTools: string[] = ['ping']): void {
   const reason = interopUnavailable(extraTools);
-  if (reason === null) {
-    sweepStaleNamespaces('micronet');
-    describe(name, fn);
-  } else if (process.env.CI) {
-    describe(name, () => {
-      test('host requirements for Linux interop', () => {
-        throw new Error('CI is set but Linux interop cannot run: ' + reason);
-      });
-    });
-  } else {
-    // eslint-disable-next-line no-console
-    console.log('skipping "' + name + '": ' + reason);
-    describe.skip(name, fn);
-  }
+  if (reason === null) sweepStaleNamespaces('micronet');
+  describeWhen(reason, name, fn);
 }
 
 /** Parses a dotted quad into 4 octets (test helper; no validation beyond the shape). */

@@ -1,5 +1,5 @@
 /**
- * A queue Device (DESIGN.md §3) for stack tests: frames injected by the test are handed to the stack one
+ * A queue Device (docs/device.md) for stack tests: frames injected by the test are handed to the stack one
  * per receive(); frames the stack sends are copied into `sent`. No timing, no padding: what the stack
  * gives is exactly what the test sees.
  */

@@ -1,4 +1,4 @@
-/** The simulated ENC28J60 at SPI-command level, driven by raw opcodes (no driver), per CHIPS.md part 1. */
+/** The simulated ENC28J60 at SPI-command level, driven by raw opcodes (no driver), per the datasheet DS39662E. */
 import * as zlib from 'zlib';
 import { Enc28j60Sim, simHashIndex, fcs32, MII_BUSY_US } from '../../src/sim/enc28j60';
 import { Hub } from '../../src/sim/hub';
@@ -18,7 +18,7 @@ function w(sim: Enc28j60Sim, a: number, v: number) { sim.spi.write([WCR(a), v]);
 function w16(sim: Enc28j60Sim, a: number, v: number) { w(sim, a, v & 0xff); w(sim, a + 1, v >> 8); }
 function r(sim: Enc28j60Sim, a: number) { return sim.spi.send([RCR(a), 0])[1]; }
 
-describe('simulated ENC28J60: SPI opcodes (CHIPS.md §1.1)', () => {
+describe('simulated ENC28J60: SPI opcodes (DS39662E §4.2)', () => {
   test('reset values and bank switching', () => {
     const sim = chip();
     expect(r(sim, ECON2)).toBe(0x80);
@@ -99,7 +99,7 @@ describe('simulated ENC28J60: SPI opcodes (CHIPS.md §1.1)', () => {
   });
 });
 
-describe('simulated ENC28J60: MII timing (CHIPS.md §1.7)', () => {
+describe('simulated ENC28J60: MII timing (DS39662E §3.3)', () => {
   test('BUSY holds for 10.24 µs of simulated time, which SPI traffic advances', () => {
     const sim = new Enc28j60Sim({ baud: 1e6 }); // 8 µs per octet
     sim.spi.write([0xff]); sim.advance(1000);
@@ -146,7 +146,7 @@ function frameTo(da: number[], len = 64, fill = 0): Uint8Array {
   return f;
 }
 
-describe('simulated ENC28J60: receive ring, RSV and filters (CHIPS.md §1.5, §1.8)', () => {
+describe('simulated ENC28J60: receive ring, RSV and filters (DS39662E §7.2, §8)', () => {
   test('a stored packet: next pointer, byte count with FCS, RSV bits, the FCS itself', () => {
     const sim = receiver(0xa1);
     const f = frameTo([2, 0, 0, 0, 0, 1], 61, 0x5a);
@@ -230,7 +230,7 @@ describe('simulated ENC28J60: receive ring, RSV and filters (CHIPS.md §1.5, §1
   });
 });
 
-describe('simulated ENC28J60: transmit (CHIPS.md §1.6)', () => {
+describe('simulated ENC28J60: transmit (DS39662E §7.1)', () => {
   function txChip(macon3 = 0x32) {
     const hub = new Hub();
     const sim = chip();
@@ -307,7 +307,7 @@ describe('simulated ENC28J60: transmit (CHIPS.md §1.6)', () => {
   });
 });
 
-describe('simulated ENC28J60: interrupts and link (CHIPS.md §1.7, §1.9)', () => {
+describe('simulated ENC28J60: interrupts and link (DS39662E §3.3, §12)', () => {
   test('INT pin follows EIR & EIE with INTIE; listeners hear the edges; PHIR read clears LINKIF', () => {
     const sim = chip();
     const levels: number[] = [];

@@ -1,7 +1,7 @@
 /**
  * The simulated W5500 at the SPI-frame level, without the driver: frame format, VDM/FDM, reset values,
  * memory mapping, MACRAW receive format, commands, interrupts, filters, misuse counting.
- * Expected values come from the W5500 datasheet v1.0.9 and CHIPS.md part 2.
+ * Expected values come from the W5500 datasheet v1.0.9.
  */
 import { W5500Sim } from '../../src/sim/w5500';
 import { Hub, HubDevice } from '../../src/sim/hub';
@@ -20,7 +20,7 @@ function wr(sim: W5500Sim, bsb: number, off: number, data: number[], om = 0): vo
 }
 function u16(b: number[]): number { return (b[0] << 8) | b[1]; }
 
-/** Opens socket 0 in MACRAW with 16 KB buffers, the way CHIPS.md §2.5 describes. */
+/** Opens socket 0 in MACRAW with 16 KB buffers, the way datasheet §4.2 Sn_MR describes. */
 function openMacraw(sim: W5500Sim, mode = R.Sn_MR_MACRAW | R.Sn_MR_MFEN, mac = [2, 0, 0, 0, 0, 1]): void {
   wr(sim, 0, R.SHAR, mac);
   for (let n = 1; n < 8; n++) wr(sim, 4 * n + 1, R.Sn_RXBUF_SIZE, [0, 0]);
@@ -134,7 +134,7 @@ describe('registers and reset (datasheet §3)', () => {
   });
 });
 
-describe('memory (datasheet §5, CHIPS.md §2.4)', () => {
+describe('memory (datasheet §5, datasheet §3.3)', () => {
   test('offsets map modulo the socket buffer size, per byte of a burst, from the socket base', () => {
     const sim = new W5500Sim();
     // Reset sizes: 2 KB each. Socket 1 TX starts at 2048 in the 16 KB TX memory.
@@ -158,7 +158,7 @@ describe('memory (datasheet §5, CHIPS.md §2.4)', () => {
   });
 });
 
-describe('MACRAW socket 0 (CHIPS.md §2.3, §2.5)', () => {
+describe('MACRAW socket 0 (datasheet §4.2, §2.5)', () => {
   test('OPEN enters 0x42 and resets pointers; MACRAW on socket 1 stays closed; oversubscribed buffers counted', () => {
     const sim = new W5500Sim();
     wr(sim, 4 * 1 + 1, R.Sn_MR, [R.Sn_MR_MACRAW]);
@@ -282,7 +282,7 @@ describe('MACRAW socket 0 (CHIPS.md §2.3, §2.5)', () => {
   });
 });
 
-describe('MACRAW filtering (CHIPS.md §2.5)', () => {
+describe('MACRAW filtering (datasheet §4.2 Sn_MR)', () => {
   const ME = [2, 0, 0, 0, 0, 1];
   function mk(dst: number[], type = 0x0800): Uint8Array {
     const f = new Uint8Array(60); f.set(dst); f.set([2, 0, 0, 0, 0, 9], 6); f[12] = type >> 8; f[13] = type & 0xff; return f;

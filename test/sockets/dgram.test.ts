@@ -1,6 +1,6 @@
 /**
  * micronet-dgram: Node's dgram API over the registrar (two stacks on a virtual hub), compared with what
- * Node's own dgram does where it matters; and the NetworkJS adapter driven by its contract (TARGETS.md §1).
+ * Node's own dgram does where it matters; and the NetworkJS adapter driven by its contract (docs/engines.md §4).
  */
 import { createStack, formatIPv4 } from '../../src/index';
 import { use, networkjs } from '../../src/sockets/dgram';
@@ -136,7 +136,7 @@ describe('dgram sockets', () => {
   });
 });
 
-/** Frames a datagram the way Espruino's dgram hands it to NetworkJS send (TARGETS.md §1). */
+/** Frames a datagram the way Espruino's dgram hands it to NetworkJS send (docs/engines.md §4). */
 function frame(ip: string, port: number, payload: string): string {
   const [a, b, c, d] = ip.split('.').map(Number);
   return String.fromCharCode(a, b, c, d, port & 255, port >> 8, payload.length & 255, payload.length >> 8) + payload;

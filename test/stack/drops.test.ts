@@ -169,19 +169,19 @@ describe('eth drops', () => {
   });
 
   test('tooLong: the device reports more octets than a ring frame holds; a frame of exactly frameSize is taken', () => {
-    const r = rig({ config: { frameSize: 100 } });
+    const r = rig({ config: { frameSize: 1514 } }); // the least frame size: 14 + 1500
     const got: number[] = [];
     r.stack.udp.bind(7, (_b, _o, len) => { got.push(len); });
-    const fits = udpFrame({ dstPort: 7, data: new Uint8Array(100 - 42) }); // 100 octets
-    expect(fits.length).toBe(100);
+    const fits = udpFrame({ dstPort: 7, data: new Uint8Array(1514 - 42) }); // 1514 octets
+    expect(fits.length).toBe(1514);
     expect(r.drops(() => r.deliver(fits))).toEqual({});
-    expect(got).toEqual([58]);
-    const long = udpFrame({ dstPort: 7, data: new Uint8Array(101 - 42) });
+    expect(got).toEqual([1472]);
+    const long = udpFrame({ dstPort: 7, data: new Uint8Array(1515 - 42) });
     expect(r.drops(() => r.deliver(long))).toEqual({ 'eth.tooLong': 1 });
     // the device cut a 1600-octet frame to fit and said so
     r.dev.inject(fits, 1600);
     expect(r.drops(() => r.deliver([]))).toEqual({ 'eth.tooLong': 1 });
-    expect(got).toEqual([58]);
+    expect(got).toEqual([1472]);
   });
 
   test('txFail: the device refuses to send (the echo reply is lost and counted)', () => {
