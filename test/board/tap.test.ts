@@ -10,11 +10,11 @@
 import * as path from 'path';
 import { startBoard } from '../../src/host/board';
 import { startEngineBoard } from '../../src/host/board-engine';
-import { engineStatus } from '../../src/host/engine';
 import type { TapBridge } from '../../src/host/tap';
 import { destroyAllNamespaces } from '../../src/host/netns';
 import { LinuxUdpPeer, ping } from '../../src/host/linux-peer';
 import { describeInterop } from '../helpers/netns';
+import { describeEngines } from '../helpers/engines';
 import { randomBytes } from '../helpers/frames';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -89,7 +89,6 @@ describeInterop('board scripts on the bench board against Linux (--tap)', () => 
 // The same on the real interpreter: npm run board -- --engine espruino-pico --tap boards/X.js
 describeInterop('board scripts on the Pico-memory Espruino against Linux (--engine espruino-pico --tap)', () => {
   afterAll(() => destroyAllNamespaces());
-  const gate = engineStatus('espruino-pico');
-  if (!gate.ok && !process.env.CI) { test.skip('espruino-pico: ' + gate.reason, () => {}); return; }
-  describe.each(SCRIPTS)('$file', (sc) => linuxChecks((f) => startEngineBoard(f, { engine: 'espruino-pico', tap: true }), sc));
+  describeEngines(['espruino-pico'], 'espruino-pico', () =>
+    describe.each(SCRIPTS)('$file', (sc) => linuxChecks((f) => startEngineBoard(f, { engine: 'espruino-pico', tap: true }), sc)));
 });

@@ -12,10 +12,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { startEngineBoard, EngineBoard } from '../../src/host/board-engine';
-import { engineStatus } from '../../src/host/engine';
 import { destroyAllNamespaces } from '../../src/host/netns';
 import { ipNeigh, LinuxUdpPeer, LinuxUdpSocket, ping } from '../../src/host/linux-peer';
 import { describeInterop } from '../helpers/netns';
+import { describeEngines } from '../helpers/engines';
 
 const ROOT = path.join(__dirname, '..', '..');
 const MICRONET = '192.0.2.2';
@@ -30,10 +30,7 @@ jest.setTimeout(120000);
 
 describeInterop('Linux interop, micronet on the Pico-memory Espruino', () => {
   afterAll(() => destroyAllNamespaces());
-  const gate = engineStatus('espruino-pico');
-  if (!gate.ok && !process.env.CI) { test.skip('espruino-pico: ' + gate.reason, () => {}); return; }
-
-  describe.each(['enc28j60', 'w5500'])('through the simulated %s', (chip) => {
+  describeEngines(['espruino-pico'], 'espruino-pico', () => describe.each(['enc28j60', 'w5500'])('through the simulated %s', (chip) => {
     let board: EngineBoard;
     let peer: LinuxUdpPeer;
     let sock: LinuxUdpSocket;
@@ -114,7 +111,7 @@ describeInterop('Linux interop, micronet on the Pico-memory Espruino', () => {
       expect(board.errors).toEqual([]);
       console.log(chip + ' on espruino-pico: ' + s.blocks + ' of 5100 blocks in use, ' + board.cpuMs() + ' ms of board CPU');
     });
-  });
+  }));
 
   test('the main job: node tools/main.js --engine espruino passes all its checks', () => {
     const out = execFileSync(process.execPath, [path.join(ROOT, 'tools', 'main.js'), '--engine', 'espruino'], { encoding: 'utf8', timeout: 100000 });
