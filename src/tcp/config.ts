@@ -13,7 +13,8 @@ export interface TcpConfig {
    *  default buffers while the application still has room; raise it on bigger boards. */
   maxConnections: number;
   /** Half-open connections (SYN-RECEIVED) per listening port; a SYN beyond it drops the oldest (SYN flood:
-   *  bounded and counted as tcp.backlogDrops, RFC 4987 §3.4 "drop the oldest"). */
+   *  bounded and counted as tcp.backlogDrops, RFC 4987 §3.4 "drop the oldest"). 8, as many as the table
+   *  holds: a client opening 8 connections at once (a browser) sends 8 SYNs before any handshake ends. */
   backlog: number;
   /** Octets of a connection's send buffer: what the application wrote until the peer acknowledged it
    *  (ring frames are never held). 2920: two full segments, so one ACK for every second segment (RFC 1122
@@ -66,7 +67,7 @@ export interface TcpConfig {
 /** The defaults; see each field of TcpConfig for the reason. */
 export var TCP_DEFAULTS: TcpConfig = {
   maxConnections: 8,
-  backlog: 4,
+  backlog: 8,
   sndBuf: 2920,
   rcvBuf: 2920,
   mss: 0,

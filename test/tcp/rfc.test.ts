@@ -129,8 +129,8 @@ describe('handshake (RFC 9293 §3.5)', () => {
     expect(new Set([a, b, c]).size).toBe(3);
   });
 
-  test('SYN flood: the backlog (4) holds half-open connections; the fifth SYN drops the oldest, counted (RFC 4987 §3.4)', () => {
-    const p = new ScriptedPeer();
+  test('SYN flood: the backlog (here 4) holds half-open connections; the fifth SYN drops the oldest, counted (RFC 4987 §3.4)', () => {
+    const p = new ScriptedPeer({ tcp: { backlog: 4 } });
     p.listen();
     for (let i = 0; i < 6; i++) p.inject({ flags: SYN, seq: 1, srcPort: 2000 + i });
     expect(p.tcp.conns.length).toBe(4);
