@@ -207,6 +207,8 @@ export interface Tcp {
   conns: Conn[];
   lis: { [port: number]: Listener };
   last: Conn | null;
+  listen(port: number, onConnection: (c: Conn) => void): { close(): void };
+  connect(address: string | number, port: number, handlers?: any): Conn;
   [k: string]: any;
 }
 
