@@ -26,7 +26,8 @@
  *
  * Options: --port/-p <device> (required without --dry-run), --dry-run, --out/-o <file> (dry run: default
  * <script name>.upload.js in the current folder; with --port: also write what is sent), --plain (upload
- * dist/<name>.js instead of the minified bundle), --online-modules, and after `--` any other espruino CLI
+ * dist/<name>.js instead of the minified bundle), --dist <dir> (the bundles' folder, default dist/, e.g. a
+ * profile build's dist/<profile>), --online-modules, and after `--` any other espruino CLI
  * options (e.g. -b 115200). Build dist/ first (npm run build).
  */
 'use strict';
@@ -50,22 +51,46 @@ function requiredModules(text) {
 }
 
 /**
- * The espruino CLI arguments for `script` (see the file comment). Returns { args, modules, missing,
- * cleanup } where modules is [[name, file]] and missing lists required names that are neither built-in
- * nor a dist/ bundle.
+ * What goes into Storage for a board script, and with what contents: the one place that decides it, used
+ * by this upload (as `--storage name:file` arguments) and by the engine runner (src/host/engine.ts), so a
+ * test on a real engine loads exactly what a board would get.
+ *
+ * For every module the script requires with a literal name (requiredModules) that is not an Espruino
+ * built-in (BUILTIN): the bundle `<dist>/<name>.min.js` (`<name>.js` with `plain`), if it exists.
+ *
+ * @param {string} text  the board script's source text
+ * @param {{dist?: string, plain?: boolean}} [opts]  dist: the folder of bundles (default <repo>/dist;
+ *   a profile build's dist/<profile>), plain: the readable bundles instead of the minified ones
+ * @returns {{files: Array<{name: string, file: string, data: Buffer}>, missing: string[]}}
+ *   files: the Storage file name (the module name, at most 28 characters), the bundle file and the
+ *   octets stored (the file's contents); missing: required names that are neither built-in nor a bundle
+ * @throws Error when a module's name is longer than a Storage file name may be (28 characters)
  */
-function buildCommand(opts) {
-  const text = fs.readFileSync(opts.script, 'utf8');
-  const modules = [];
+function storageFiles(text, opts) {
+  const o = opts || {};
+  const dist = path.resolve(o.dist || path.join(ROOT, 'dist'));
+  const files = [];
   const missing = [];
   for (const name of requiredModules(text)) {
     if (BUILTIN.indexOf(name) >= 0) continue;
-    const file = /^[A-Za-z0-9_-]+$/.test(name) ? path.join(ROOT, 'dist', name + (opts.plain ? '.js' : '.min.js')) : null;
+    const file = /^[A-Za-z0-9_-]+$/.test(name) ? path.join(dist, name + (o.plain ? '.js' : '.min.js')) : null;
     if (file && fs.existsSync(file)) {
       if (name.length > 28) throw new Error('module name "' + name + '" is longer than the 28 characters a Storage file name may have');
-      modules.push([name, file]);
+      files.push({ name, file, data: fs.readFileSync(file) });
     } else missing.push(name);
   }
+  return { files, missing };
+}
+
+/**
+ * The espruino CLI arguments for `opts.script` (see the file comment). Returns { args, modules, missing,
+ * cleanup } where modules is [[name, file]] (from storageFiles) and missing lists required names that
+ * are neither built-in nor a bundle in opts.dist.
+ */
+function buildCommand(opts) {
+  const text = fs.readFileSync(opts.script, 'utf8');
+  const plan = storageFiles(text, { dist: opts.dist, plain: opts.plain });
+  const modules = plan.files.map((f) => [f.name, f.file]);
   const args = [];
   let cleanup = () => {};
   if (opts.dryRun) {
@@ -80,12 +105,31 @@ function buildCommand(opts) {
   }
   if (!opts.onlineModules) args.push('--config', 'MODULE_URL=');
   for (const [name, file] of modules) args.push('--storage', name + ':' + path.relative(process.cwd(), file));
-  args.push(...opts.extra, opts.script);
-  return { args, modules, missing, cleanup };
+  args.push(...(opts.extra || []), opts.script);
+  return { args, modules, missing: plan.missing, cleanup };
+}
+
+/**
+ * A dry run without a board: the code the CLI would send for `opts.script` (Storage writes, then the
+ * script), written to `opts.out`. opts: { script, out, dist?, plain?, onlineModules?, extra? }.
+ * Returns { text, modules, missing, status, output } where text is the file read as Latin-1 (one
+ * character per octet, as the CLI writes it), or null when the CLI failed (output says why).
+ */
+function dryRun(opts) {
+  const cmd = buildCommand(Object.assign({ extra: [] }, opts, { dryRun: true }));
+  let r;
+  try {
+    if (fs.existsSync(opts.out)) fs.unlinkSync(opts.out);
+    r = spawnSync(process.execPath, [CLI].concat(cmd.args), { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 120000 });
+  } finally {
+    cmd.cleanup();
+  }
+  const ok = r.status === 0 && fs.existsSync(opts.out);
+  return { text: ok ? fs.readFileSync(opts.out, 'latin1') : null, modules: cmd.modules, missing: cmd.missing, args: cmd.args, status: r.status, output: (r.stdout || '') + (r.stderr || '') };
 }
 
 function parseArgs(argv) {
-  const o = { script: null, port: null, dryRun: false, out: null, plain: false, onlineModules: false, extra: [] };
+  const o = { script: null, port: null, dryRun: false, out: null, plain: false, dist: null, onlineModules: false, extra: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') { o.extra = argv.slice(i + 1); break; }
@@ -93,6 +137,7 @@ function parseArgs(argv) {
     else if (a === '--dry-run' || a === '-n') o.dryRun = true;
     else if (a === '--out' || a === '-o') o.out = argv[++i];
     else if (a === '--plain') o.plain = true;
+    else if (a === '--dist') o.dist = argv[++i];
     else if (a === '--online-modules') o.onlineModules = true;
     else if (a.startsWith('-')) throw new Error('unknown option ' + a);
     else if (o.script) throw new Error('one script only');
@@ -111,11 +156,12 @@ function main() {
     opts = parseArgs(process.argv.slice(2));
   } catch (e) {
     console.error('upload: ' + e.message);
-    console.error('usage: node tools/upload.js (--port <device> | --dry-run [--out file]) [--plain] [--online-modules] boards/<script>.js [-- espruino options]');
+    console.error('usage: node tools/upload.js (--port <device> | --dry-run [--out file]) [--plain] [--dist dir] [--online-modules] boards/<script>.js [-- espruino options]');
     process.exit(2);
   }
   if (!fs.existsSync(CLI)) { console.error('upload: the espruino CLI is not installed (npm install)'); process.exit(2); }
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'micronet.min.js'))) { console.error('upload: dist/ is not built: run npm run build'); process.exit(2); }
+  const distDir = path.resolve(opts.dist || path.join(ROOT, 'dist'));
+  if (!fs.existsSync(path.join(distDir, 'micronet.min.js'))) { console.error('upload: ' + distDir + ' holds no built bundles: run npm run build'); process.exit(2); }
   const cmd = buildCommand(opts);
   for (const m of cmd.missing) console.error(`upload: warning: require("${m}") is neither an Espruino built-in nor a dist/ bundle; ` + (opts.onlineModules ? 'the CLI will look for it online' : 'pass --online-modules to let the CLI look for it online'));
   console.error('upload: espruino ' + cmd.args.join(' '));
@@ -133,4 +179,4 @@ function main() {
 }
 
 if (require.main === module) main();
-module.exports = { requiredModules, buildCommand, BUILTIN };
+module.exports = { requiredModules, storageFiles, buildCommand, dryRun, BUILTIN, CLI };

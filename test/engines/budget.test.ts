@@ -1,0 +1,68 @@
+/**
+ * Deterministic figures of the engine benchmark (tools/bench-engine.js), measured on the Pico-memory
+ * Espruino with the modules from Storage, held to the figures measured when this test was written plus a
+ * margin, so that a change that costs a board memory or Storage is seen at once (a change that saves some
+ * passes; tighten the bounds then). Speed is reported by `npm run bench`, never asserted.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ROOT } from '../../src/host/engine';
+import { describeEngines } from '../helpers/engines';
+import { ENGINE_TEST_MS } from './suite';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const bench = require('../../tools/bench-engine.js');
+const DIST = path.join(ROOT, 'dist');
+
+/**
+ * Blocks measured on espruino-pico at the time of writing (2v29; micronet.min.js 32,764 octets, after the
+ * IPv4 service and TCP reset of 7c4e71c, which took require 1,051 -> 1,092 and createStack 963 -> 1,062).
+ */
+const MEASURED = {
+  enc28j60: { requireCore: 1092, requireDriver: 346, createStack: 1062, connect: 261, addInterface: 350, withoutFrameData: 2643 },
+  w5500: { requireCore: 1092, requireDriver: 310, createStack: 1062, connect: 253, addInterface: 350, withoutFrameData: 2599 },
+};
+const MARGIN = 1.05;
+
+describeEngines(['espruino-pico'], 'budget figures on the Pico build', () => {
+  test.each(['enc28j60', 'w5500'] as const)('%s board setup: blocks per step within 5 %% of those measured, SPI replay identical', (chip) => {
+    const m = bench.memory(chip, DIST, 'espruino-pico');
+    const byStep: Record<string, number> = {};
+    for (const s of m.steps) byStep[s.step] = s.delta;
+    const want = MEASURED[chip];
+    expect(byStep['require core']).toBeLessThanOrEqual(Math.round(want.requireCore * MARGIN));
+    expect(byStep['require driver']).toBeLessThanOrEqual(Math.round(want.requireDriver * MARGIN));
+    expect(byStep['createStack (4 frames)']).toBeLessThanOrEqual(Math.round(want.createStack * MARGIN));
+    expect(byStep.connect).toBeLessThanOrEqual(Math.round(want.connect * MARGIN));
+    expect(byStep.addInterface).toBeLessThanOrEqual(Math.round(want.addInterface * MARGIN));
+    expect(m.withoutFrameData).toBeLessThanOrEqual(Math.round(want.withoutFrameData * MARGIN));
+    // 4 frames of 1518 octets: 117 blocks of data each (13-octet blocks)
+    expect([m.frames, m.frameDataBlocks]).toEqual([4, 117]);
+    expect(m.total).toBe(m.steps.reduce((n: number, s: { delta: number }) => n + s.delta, 0));
+  }, ENGINE_TEST_MS);
+
+  test('Storage each board script takes is its modules, each with a 32-octet header and rounded up to 4 octets; what exceeds 49,152 is refused', () => {
+    const rows = bench.storage(DIST, 'espruino-pico');
+    expect(rows.map((r: any) => r.board)).toEqual(fs.readdirSync(path.join(ROOT, 'boards')).filter((f) => f.endsWith('.js')).sort().map((f) => 'boards/' + f));
+    for (const r of rows) {
+      const need = r.modules.reduce((n: number, m: [string, number]) => n + 32 + Math.ceil(m[1] / 4) * 4, 0);
+      expect(r.need).toBe(need);
+      // measured on the engine: what fits is stored with exactly that overhead, what does not is refused
+      expect(r.fits).toBe(need <= 49152);
+      if (r.fits) expect([r.used, r.free]).toEqual([need, 49152 - need]);
+    }
+    const pico = rows.find((r: any) => r.board === 'boards/pico-enc28j60.js');
+    expect(pico.modules.map((m: [string, number]) => m[0])).toEqual(['micronet', 'micronet-enc28j60']);
+    expect(pico.used).toBeLessThanOrEqual(Math.round(41636 * 1.02));
+  }, ENGINE_TEST_MS);
+});
+
+test('SPI calls per UDP echo through each driver (simulated chips) within 2 of those measured', () => {
+  const rows = bench.spiFigures(DIST);
+  const by: Record<string, any> = {};
+  for (const r of rows) by[r.chip] = r;
+  expect(by.enc28j60.replies).toBe(20);
+  expect(by.w5500.replies).toBe(20);
+  expect(by.enc28j60.calls).toBeLessThanOrEqual(22 + 2);
+  expect(by.w5500.calls).toBeLessThanOrEqual(14 + 2);
+});

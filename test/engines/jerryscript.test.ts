@@ -1,0 +1,20 @@
+/**
+ * The engine scenarios (suite.ts) on JerryScript 3.0 built with a 72 KB heap (`jerry-heap72`, what fits
+ * an MCU), loading the plain-script bundle micronet.global.min.js and the other modules as CommonJS
+ * wrapped by the runner; the engine has no timers, so callbacks run at once. What does not fit the 72 KB
+ * heap is recorded as a limit and runs on the 512 KB build (`jerry`).
+ */
+import { describeEngines } from '../helpers/engines';
+import { defineScenarioSuites } from './suite';
+
+describeEngines(['jerry-heap72'], 'JerryScript, 72 KB heap', () => defineScenarioSuites('jerry-heap72', 'jerry-heap72', {
+  limits: {
+    dhcp: {
+      title: 'micronet.global.min.js + micronet-dhcp and the scenario exhaust the 72 KB heap: an allocation fails (RangeError) or ' +
+        'JerryScript stops with ERR_OUT_OF_MEMORY (exit 10) before the scenario ends; it passes with the 512 KB heap',
+      holds: (res) => !res.k.done && (res.r.status === 10 || res.r.errors.some((e) => /RangeError/.test(e))),
+    },
+  },
+}));
+
+describeEngines(['jerry'], 'JerryScript, 512 KB heap', () => defineScenarioSuites('jerry', 'jerry (512 KB heap)', { only: ['dhcp'] }));
