@@ -64,37 +64,18 @@ export interface TcpConfig {
   finWait2Ms: number;
 }
 
-/** The defaults; see each field of TcpConfig for the reason. */
-export var TCP_DEFAULTS: TcpConfig = {
-  maxConnections: 8,
-  backlog: 8,
-  sndBuf: 2920,
-  rcvBuf: 2920,
-  mss: 0,
-  mslMs: 30000,
-  timeWaitMax: 4,
-  rtoInitMs: 1000,
-  rtoMinMs: 1000,
-  rtoMaxMs: 60000,
-  delAckMs: 200,
-  keepIdleMs: 7200000,
-  keepIntervalMs: 75000,
-  keepCount: 9,
-  r1: 3,
-  r2Ms: 100000,
-  r2SynMs: 180000,
-  challengeAcksPerSec: 10,
-  finWait2Ms: 60000,
+/** [default, min, max] of every option (whole numbers); see each field of TcpConfig for the reason. */
+var TABLE: { [k: string]: number[] } = {
+  maxConnections: [8, 1, 256], backlog: [8, 1, 64], sndBuf: [2920, 1, 65535], rcvBuf: [2920, 536, 65535], mss: [0, 0, 1460],
+  mslMs: [30000, 0, 240000], timeWaitMax: [4, 0, 256], rtoInitMs: [1000, 100, 60000], rtoMinMs: [1000, 100, 60000],
+  rtoMaxMs: [60000, 1000, 600000], delAckMs: [200, 0, 500], keepIdleMs: [7200000, 1000, 1e9], keepIntervalMs: [75000, 1000, 1e9],
+  keepCount: [9, 1, 100], r1: [3, 3, 100], r2Ms: [100000, 100000, 1e9], r2SynMs: [180000, 180000, 1e9],
+  challengeAcksPerSec: [10, 1, 1000], finWait2Ms: [60000, 1000, 1e9],
 };
 
-/** [min, max] of every option (whole numbers). */
-var RANGES: { [k: string]: number[] } = {
-  maxConnections: [1, 256], backlog: [1, 64], sndBuf: [1, 65535], rcvBuf: [536, 65535], mss: [0, 1460],
-  mslMs: [0, 240000], timeWaitMax: [0, 256], rtoInitMs: [100, 60000], rtoMinMs: [100, 60000],
-  rtoMaxMs: [1000, 600000], delAckMs: [0, 500], keepIdleMs: [1000, 1e9], keepIntervalMs: [1000, 1e9],
-  keepCount: [1, 100], r1: [3, 100], r2Ms: [100000, 1e9], r2SynMs: [180000, 1e9], challengeAcksPerSec: [1, 1000],
-  finWait2Ms: [1000, 1e9],
-};
+/** The defaults (from TABLE). */
+export var TCP_DEFAULTS: TcpConfig = {} as any;
+for (var k0 in TABLE) (TCP_DEFAULTS as any)[k0] = TABLE[k0][0];
 
 /**
  * A full TcpConfig: TCP_DEFAULTS overridden by `options`.
@@ -104,10 +85,10 @@ export function makeTcpConfig(options?: Partial<TcpConfig>): TcpConfig {
   var c: any = {}, k: string;
   for (k in TCP_DEFAULTS) c[k] = (TCP_DEFAULTS as any)[k];
   if (options) for (k in options) {
-    var r = RANGES[k], v = (options as any)[k];
+    var r = TABLE[k], v = (options as any)[k];
     if (!r) throw new Error('tcp: options.' + k + ' is not an option');
-    if (typeof v !== 'number' || !(v >= r[0] && v <= r[1]) || Math.floor(v) !== v)
-      throw new Error('tcp: options.' + k + ' must be a whole number ' + r[0] + '..' + r[1]);
+    if (typeof v !== 'number' || !(v >= r[1] && v <= r[2]) || Math.floor(v) !== v)
+      throw new Error('tcp: options.' + k + ' must be a whole number ' + r[1] + '..' + r[2]);
     c[k] = v;
   }
   if (c.rtoMinMs > c.rtoMaxMs) throw new Error('tcp: options.rtoMinMs must not exceed options.rtoMaxMs');

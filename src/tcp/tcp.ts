@@ -111,17 +111,14 @@ const enum X { OUT = 34 }
 /** Counters (stack.stats().tcp). Every segment received is counted once in rx and once in exactly one
  *  of: tooShort, badChecksum, notUnicast, badOptions, refused, listenDrops, connLimit, outOfWindow, badAck,
  *  noAck, synChallenged, rstChallenged, accepted. */
-function newStats() {
-  return {
-    rx: 0, tx: 0, accepted: 0,
-    tooShort: 0, badChecksum: 0, notUnicast: 0, badOptions: 0, refused: 0, listenDrops: 0, connLimit: 0,
-    outOfWindow: 0, badAck: 0, noAck: 0, synChallenged: 0, rstChallenged: 0,
-    outOfOrder: 0, trimmed: 0, dupAcks: 0, retransmits: 0, fastRetransmits: 0, timeouts: 0,
-    challengeAcks: 0, challengeAcksLimited: 0, resetsSent: 0, resetsReceived: 0, delayedAcks: 0,
-    windowProbes: 0, keepaliveProbes: 0, r1Reached: 0, backlogDrops: 0, timeWaitRecycled: 0,
-    icmpSoft: 0, icmpHard: 0, icmpIgnored: 0, handlerErrors: 0, noFrame: 0,
-    connects: 0, accepts: 0, closed: 0, aborted: 0,
-  };
+var COUNTERS = ('rx tx accepted tooShort badChecksum notUnicast badOptions refused listenDrops connLimit outOfWindow badAck noAck ' +
+  'synChallenged rstChallenged outOfOrder trimmed dupAcks retransmits fastRetransmits timeouts challengeAcks challengeAcksLimited ' +
+  'resetsSent resetsReceived delayedAcks windowProbes keepaliveProbes r1Reached backlogDrops timeWaitRecycled icmpSoft icmpHard ' +
+  'icmpIgnored handlerErrors noFrame connects accepts closed aborted').split(' ');
+function newStats(): { [k: string]: number } {
+  var o: any = {};
+  for (var i = 0; i < COUNTERS.length; i++) o[COUNTERS[i]] = 0;
+  return o;
 }
 
 /** The part of a micronet Stack this module uses. */
@@ -197,13 +194,18 @@ function options(f: Uint8Array, o: number, end: number): number {
   return mss;
 }
 
+/** Checks a port argument (1..65535). @throws Error naming `what`. */
+function checkPort(port: number, what: string): void {
+  if (!(port >= 1 && port <= 65535 && Math.floor(port) === port)) throw new Error(what + ': port must be 1..65535');
+}
+
 /** The TCP module of one stack (create()). */
 export interface Tcp {
   stack: StackLike;
   ip: StackLike['ip'];
   s: { now: number };
   cfg: TcpConfig;
-  st: ReturnType<typeof newStats>;
+  st: { [k: string]: number };
   conns: Conn[];
   lis: { [port: number]: Listener };
   last: Conn | null;
@@ -235,11 +237,17 @@ function Tcp(this: Tcp, stack: StackLike, cfg: TcpConfig) {
 
 var P = Tcp.prototype as any;
 
+/** An exception from the application's code: counted (tcp.handlerErrors) and kept in tcp.lastError. */
+function fault(m: Tcp, e: any): void {
+  m.st.handlerErrors++;
+  m.lastError = e;
+}
+
 /** Calls handler `name` of connection `c` (if any) with (c, a, b); an exception is counted, never thrown. */
 function emit(m: Tcp, c: Conn, name: string, a?: any, b?: any): void {
   var h = c.handlers;
   if (h && h[name]) {
-    try { h[name](c, a, b); } catch (e) { m.st.handlerErrors++; m.lastError = e; }
+    try { h[name](c, a, b); } catch (e) { fault(m, e); }
   }
 }
 
@@ -573,7 +581,7 @@ function established(m: Tcp, c: Conn): void {
     c.ls.half--;
     m.st.accepts++;
     if (c.ls.closed) { abortRst(m, c); return; }
-    try { c.ls.fn(c); } catch (e) { m.st.handlerErrors++; m.lastError = e; }
+    try { c.ls.fn(c); } catch (e) { fault(m, e); }
   } else { m.st.connects++; emit(m, c, 'connect'); }
   if (t[F.St] === S.ESTABLISHED && (t[F.Opt] & O.ENDQ)) { t[F.St] = S.FIN_WAIT_1; output(m, c); }
 }
@@ -754,7 +762,7 @@ function segment(m: Tcp, c: Conn, f: Uint8Array, o: number, doff: number, len: n
 function deliver(m: Tcp, c: Conn, f: Uint8Array, off: number, n: number): void {
   var t = c.t, h = c.handlers;
   if (h && h.data && !(t[F.Opt] & O.PAUSED) && t[F.RbLen] === 0) {
-    try { h.data(c, f, off, n); } catch (e) { m.st.handlerErrors++; m.lastError = e; }
+    try { h.data(c, f, off, n); } catch (e) { fault(m, e); }
     return;
   }
   var rb = c.rb || (c.rb = new Uint8Array(m.cfg.rcvBuf)), size = rb.length, p = t[F.RbHead] + t[F.RbLen];
@@ -785,7 +793,7 @@ function finReceived(t: Float64Array): boolean {
  * TIME-WAIT and FIN-WAIT-2 ends.
  */
 function timers(m: Tcp, now: number): void {
-  var cs = m.conns, st = m.st;
+  var cs = m.conns, st = m.st, cfg = m.cfg;
   for (var i = cs.length - 1; i >= 0; i--) {
     var c = cs[i];
     if (!c) continue; // removed by a recycled TIME-WAIT
@@ -795,13 +803,13 @@ function timers(m: Tcp, now: number): void {
     if (t[F.RtxAt] !== 0 && now >= t[F.RtxAt]) {
       st.timeouts++;
       if (t[F.RtxN] === 0) t[F.RtxFirst] = now;
-      if (now - t[F.RtxFirst] >= (state < S.ESTABLISHED ? m.cfg.r2SynMs : m.cfg.r2Ms)) {
+      if (now - t[F.RtxFirst] >= (state < S.ESTABLISHED ? cfg.r2SynMs : cfg.r2Ms)) {
         abort(m, c, t[F.Soft] || E_.TIMEDOUT);
         continue;
       }
-      if (++t[F.RtxN] === m.cfg.r1) st.r1Reached++;
+      if (++t[F.RtxN] === cfg.r1) st.r1Reached++;
       var rto = t[F.Rto] * 2;
-      t[F.Rto] = rto > m.cfg.rtoMaxMs ? m.cfg.rtoMaxMs : rto; // RFC 6298 §5.5 back off
+      t[F.Rto] = rto > cfg.rtoMaxMs ? cfg.rtoMaxMs : rto; // RFC 6298 §5.5 back off
       t[F.RtxAt] = now + t[F.Rto];
       t[F.RttAt] = 0; // Karn
       if (state < S.ESTABLISHED) { st.retransmits++; emitSeg(m, c, t[F.Iss], state === S.SYN_SENT ? K.SYN : K.SYN | K.ACK, 0); }
@@ -820,17 +828,17 @@ function timers(m: Tcp, now: number): void {
       // the connection stays open while the peer answers (RFC 1122 §4.2.2.17)
       st.windowProbes++;
       var pn = ++t[F.PerN], iv = t[F.Rto] * (1 << (pn < 6 ? pn : 6));
-      t[F.PerAt] = now + (iv > m.cfg.rtoMaxMs ? m.cfg.rtoMaxMs : iv);
+      t[F.PerAt] = now + (iv > cfg.rtoMaxMs ? cfg.rtoMaxMs : iv);
       if (t[F.SbLen] > ((t[F.Max] - t[F.Una]) | 0) && t[F.Wnd] === 0 && emitSeg(m, c, t[F.Max], K.ACK, 1)) {
         t[F.Max] = (t[F.Max] + 1) >>> 0; t[F.Nxt] = t[F.Max];
       }
     }
     if (t[F.KeepAt] !== 0 && now >= t[F.KeepAt] && state >= S.ESTABLISHED) {
       // RFC 1122 §4.2.3.6: <SEQ=SND.NXT-1> with no data, every keepIntervalMs; keepCount unanswered end it
-      if (t[F.KeepN] >= m.cfg.keepCount) { abort(m, c, E_.TIMEDOUT); continue; }
+      if (t[F.KeepN] >= cfg.keepCount) { abort(m, c, E_.TIMEDOUT); continue; }
       t[F.KeepN]++;
       st.keepaliveProbes++;
-      t[F.KeepAt] = now + m.cfg.keepIntervalMs;
+      t[F.KeepAt] = now + cfg.keepIntervalMs;
       emitSeg(m, c, (t[F.Nxt] - 1) >>> 0, K.ACK, 0);
     }
   }
@@ -877,7 +885,7 @@ P.stats = function (this: Tcp) {
  */
 P.listen = function (this: Tcp, port: number, onConnection: (c: Conn) => void) {
   var m = this;
-  if (!(port >= 1 && port <= 65535 && Math.floor(port) === port)) throw new Error('tcp.listen: port must be 1..65535');
+  checkPort(port, 'tcp.listen');
   if (typeof onConnection !== 'function') throw new Error('tcp.listen: onConnection must be a function');
   if (m.lis[port]) throw new Error('tcp.listen: port ' + port + ' is already listened on');
   var l: any = { port: port, fn: onConnection, half: 0, closed: false };
@@ -894,10 +902,10 @@ P.listen = function (this: Tcp, port: number, onConnection: (c: Conn) => void) {
  */
 P.connect = function (this: Tcp, address: string | number, port: number, handlers?: any) {
   var m = this, ra = parseIPv4(address as any, 'tcp.connect: address');
-  if (!(port >= 1 && port <= 65535 && Math.floor(port) === port)) throw new Error('tcp.connect: port must be 1..65535');
+  checkPort(port, 'tcp.connect');
   var iface = m.ip.route(ra, null);
   if (iface === null) throw new Error('tcp.connect: no route to ' + formatIPv4(ra));
-  if (!room(m)) throw new Error('tcp.connect: all ' + m.cfg.maxConnections + ' connections are in use');
+  if (!room(m)) throw new Error('tcp.connect: no free connection (maxConnections)');
   var cfg = m.stack.config, lp = 0;
   for (var k = cfg.ephemeralFirst; k <= cfg.ephemeralLast && lp === 0; k++) {
     var p = m.eph++;
@@ -925,8 +933,8 @@ var C = Conn.prototype as any;
  */
 C.write = function (this: Conn, data: any, off?: number, len?: number): number {
   var m = this.m, t = this.t, state = t[F.St];
-  if (state === S.CLOSED || state >= S.FIN_WAIT_1 || (t[F.Opt] & O.ENDQ)) throw new Error('tcp write: the connection is ' + (state === S.CLOSED ? 'closed' : 'ended'));
-  if ((!data && data !== '') || typeof data.length !== 'number') throw new Error('tcp write: data must be a Uint8Array, an array of octets or a string');
+  if (state === S.CLOSED || state >= S.FIN_WAIT_1 || (t[F.Opt] & O.ENDQ)) throw new Error('tcp write: the connection is ' + (state ? 'ended' : 'closed'));
+  if ((!data && data !== '') || typeof data.length !== 'number') throw new Error('tcp write: data must be octets (Uint8Array, array) or a string');
   var o = off || 0, n = len === undefined ? data.length - o : len, free = sndFree(m, t);
   if (n > free) { n = free; t[F.Opt] |= O.DRAIN; }
   if (n <= 0) return 0;
@@ -996,7 +1004,7 @@ C.resume = function (this: Conn): void {
   while (rb !== null && t[F.RbLen] > 0 && !(t[F.Opt] & O.PAUSED) && this.handlers && this.handlers.data) {
     var head = t[F.RbHead], n = rb.length - head < t[F.RbLen] ? rb.length - head : t[F.RbLen];
     consumed(this, n);
-    try { this.handlers.data(this, rb, head, n); } catch (e) { this.m.st.handlerErrors++; this.m.lastError = e; }
+    try { this.handlers.data(this, rb, head, n); } catch (e) { fault(this.m, e); }
   }
   if (t[F.RbLen] === 0 && finReceived(t)) endEvent(this.m, this);
 };
