@@ -46,7 +46,7 @@ function size() {
 
 function node() {
   const mn = require(path.join(DIST, 'micronet.js')), mt = require(path.join(DIST, 'micronet-tcp.js')), dbg = require(path.join(DIST, 'micronet-debug.js'));
-  const run = (faults) => {
+  const run = (faults, opts) => {
     const qa = [], qb = [];
     const dev = (last, inq, outq) => ({ mac: new Uint8Array([2, 0, 0, 0, 0, last]),
       receive(f) { const x = inq.shift(); if (!x) return 0; f.set(x); return x.length; }, send(f, l) { outq.push(f.slice(0, l)); return true; } });
@@ -55,7 +55,7 @@ function node() {
     const a = mn.createStack(), b = mn.createStack();
     a.addInterface(da, { address: '192.0.2.1', netmask: '255.255.255.0' });
     b.addInterface(db, { address: '192.0.2.2', netmask: '255.255.255.0' });
-    const ta = mt.create(a), tb = mt.create(b);
+    const ta = mt.create(a, opts), tb = mt.create(b, opts);
     const TOTAL = 1048576, chunk = new Uint8Array(1460);
     let got = 0, sent = 0, t = 0;
     tb.listen(9, (c) => { c.handlers = { data: (_c, buf, off, len) => { got += len; } }; });
@@ -67,9 +67,11 @@ function node() {
     return { got, secs, virtualMs: t, st: a.stats().tcp };
   };
   console.log('\nThroughput, two stacks on Node (dist bundles, default limits: 2920-octet buffers), 1 MB one way:');
-  for (const [name, f] of [['no loss', null], ['5 % drop, 1 % corrupt/reorder/duplicate', { dropPct: 5, corruptPct: 1, reorderPct: 1, duplicatePct: 1 }]]) {
-    const r = run(f);
-    console.log('  ' + name.padEnd(42) + (r.got / 1048576 / r.secs).toFixed(1).padStart(6) + ' MB/s wall clock, ' + (r.virtualMs / 1000).toFixed(1) +
+  const F = { dropPct: 5, corruptPct: 1, reorderPct: 1, duplicatePct: 1 }, BIG = { sndBuf: 8760, rcvBuf: 8760, rtoMinMs: 200 };
+  for (const [name, f, opts] of [['no loss', null], ['5 % drop, 1 % corrupt/reorder/duplicate', F],
+    ['no loss, 8760-octet buffers, rtoMinMs 200', null, BIG], ['the same faults, 8760-octet buffers, rtoMinMs 200', F, BIG]]) {
+    const r = run(f, opts);
+    console.log('  ' + name.padEnd(52) + (r.got / 1048576 / r.secs).toFixed(1).padStart(6) + ' MB/s wall clock, ' + (r.virtualMs / 1000).toFixed(1) +
       ' s virtual (' + (r.got / 1024 / (r.virtualMs / 1000)).toFixed(0) + ' KB/s), retransmits ' + r.st.retransmits + ', timeouts ' + r.st.timeouts +
       ', fast retransmits ' + r.st.fastRetransmits + (r.got < 1048576 ? '  INCOMPLETE' : ''));
   }

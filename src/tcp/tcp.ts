@@ -666,7 +666,7 @@ function segment(m: Tcp, c: Conn, f: Uint8Array, o: number, doff: number, len: n
   st.accepted++;
   t[F.Idle] = now;
   if (t[F.KeepAt] !== 0) { t[F.KeepAt] = now + t[F.KeepIdle]; t[F.KeepN] = 0; }
-  var wnd = (f[o + 14] << 8) | f[o + 15], finAck = false;
+  var wnd = (f[o + 14] << 8) | f[o + 15], finAck = false, ltx = 0;
   if (da > 0) {
     // SND.UNA < SEG.ACK: new data acknowledged. RFC 6298 §5.3 restarts the timer, §5.2 stops it
     var acked = da, sblen = t[F.SbLen], mssS = t[F.Mss];
@@ -707,6 +707,7 @@ function segment(m: Tcp, c: Conn, f: Uint8Array, o: number, doff: number, len: n
       t[F.Cwnd] = t[F.Ssth] + 3 * ms;
     } else if (dup > 3) t[F.Cwnd] += ms;
     else if (dup === 3) t[F.Dup] = 0;
+    else ltx = dup * ms; // RFC 3042 limited transmit: the first two duplicate ACKs may each send a new segment
   }
   // window update (RFC 9293 §3.10.7.4: SND.WL1 < SEG.SEQ, or equal and SND.WL2 =< SEG.ACK)
   var w1 = (seq - t[F.Wl1]) | 0;
@@ -754,7 +755,11 @@ function segment(m: Tcp, c: Conn, f: Uint8Array, o: number, doff: number, len: n
     } else sendAck(m, c);
     if (t[F.St] === S.CLOSED || t[F.St] === S.TIME_WAIT) return;
   }
+  if (ltx === 0) { output(m, c); return; }
+  var cw = t[F.Cwnd]; // cwnd itself is not changed (RFC 3042 §2)
+  t[F.Cwnd] = cw + ltx;
   output(m, c);
+  t[F.Cwnd] = cw;
 }
 
 /** In-order data: straight to the data handler (zero copy), or into the receive buffer while paused or

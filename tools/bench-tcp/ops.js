@@ -36,13 +36,16 @@ function put32(f, o, v) { f[o] = v >>> 24; f[o + 1] = (v >>> 16) & 255; f[o + 2]
 function get32(f, o) { return ((f[o] << 24) | (f[o + 1] << 16) | (f[o + 2] << 8) | f[o + 3]) >>> 0; }
 /** An Ethernet + IPv4 + UDP (proto 17) or TCP (6) frame from the peer, n payload octets, sums filled. */
 function frame(proto, sport, dport, seq, ack, flags, win, n) {
-  var hl = proto === 6 ? 20 : 8, total = 20 + hl + n, f = new Uint8Array(14 + total), i, c;
+  var hl = proto === 6 ? (flags === 2 ? 24 : 20) : 8, total = 20 + hl + n, f = new Uint8Array(14 + total), i, c;
   f.set(MY_MAC, 0); f.set(PEER_MAC, 6); f[12] = 8;
   f.set([0x45, 0, total >> 8, total & 255, 0x12, 0x34, 0, 0, 64, proto, 0, 0], 14);
   f.set(PEER_IP, 26); f.set(MY_IP, 30);
   c = ~refSum(f, 14, 20, 0) & 0xffff; f[24] = c >> 8; f[25] = c & 255;
   f[34] = sport >> 8; f[35] = sport & 255; f[36] = dport >> 8; f[37] = dport & 255;
-  if (proto === 6) { put32(f, 38, seq); put32(f, 42, ack); f[46] = 0x50; f[47] = flags; f[48] = win >> 8; f[49] = win & 255; }
+  if (proto === 6) {
+    put32(f, 38, seq); put32(f, 42, ack); f[46] = hl << 2; f[47] = flags; f[48] = win >> 8; f[49] = win & 255;
+    if (hl === 24) f.set([2, 4, 5, 180], 54); // the SYN's MSS option: 1460
+  }
   else { f[38] = (8 + n) >> 8; f[39] = (8 + n) & 255; }
   for (i = 0; i < n; i++) f[34 + hl + i] = (i * 7 + 1) & 255;
   c = ~refSum(f, 34, hl + n, refSum(f, 26, 8, proto + hl + n)) & 0xffff;
