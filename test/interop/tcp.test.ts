@@ -308,10 +308,11 @@ describeInterop('TCP with the Linux kernel under faults (5 % drop, 1 % corruptio
   afterAll(() => destroyAllNamespaces());
 
   test('1 MB each way arrives intact; the retransmissions account for every data segment lost', async () => {
-    // rtoMinMs 200 (Linux's bound) and six-segment buffers (three duplicate ACKs can come back, so fast
-    // retransmit repairs most losses) keep a lossy run short
+    // rtoMinMs 200 (Linux's bound) keeps a lossy run short; the buffers are the defaults. (With
+    // 8760-octet buffers a run was seen stalling: Linux stopped sending for over 60 s with everything
+    // acknowledged and an 8760-octet window open; not yet understood.)
     const lost = { data: 0, frames: 0 };
-    link = await Link.open(RIGS[0], { rtoMinMs: 200, sndBuf: 8760, rcvBuf: 8760 }, {
+    link = await Link.open(RIGS[0], { rtoMinMs: 200 }, {
       seed: 13, dropPct: 5, corruptPct: 1, reorderPct: 1, duplicatePct: 1,
       onFault: (kind: string, dir: string, f: Uint8Array, len: number) => {
         if (dir !== 'tx' || (kind !== 'drop' && kind !== 'corrupt')) return;
@@ -324,6 +325,7 @@ describeInterop('TCP with the Linux kernel under faults (5 % drop, 1 % corruptio
     const r = await link.py(['echo', MICRONET, '7', '1048576'], 300000);
     if (r.code !== 0) throw new Error(r.stderr);
     const res = JSON.parse(r.stdout)[0];
+    if (res === null) throw new Error('the Linux client failed: ' + r.stderr + ' micronet tcp ' + JSON.stringify((link.stack.stats() as any).tcp));
     expect(res.n).toBe(1048576);
     expect(res.got).toBe(res.sent);
     await until(() => srv.closes === 1, 'the close');
