@@ -8,7 +8,8 @@
  *   3. Stack + chip driver (both from dist/, in the ES5 sandbox) + simulated chip (Node side), UDP echo
  *      with a peer stack: typed arrays the sandbox creates per frame in steady state (constructors and
  *      subarray views), apart from the arrays SPI.send returns (Espruino allocates those itself).
- *   4. The chip benches (tools/bench-enc28j60.js, tools/bench-w5500.js).
+ *   4. The chip benches (tools/bench-enc28j60.js, tools/bench-w5500.js), and micronet-tcp's size and
+ *      two-stack throughput (tools/bench-tcp.js --only size,node; `npm run bench:tcp` for all its figures).
  * Figures are host figures: only ratios carry over to a microcontroller (docs/engines.md §1).
  * Usage: node tools/bench.js [--seconds S]   (npm run bench builds first)
  */
@@ -183,11 +184,12 @@ function main() {
     const r = chipAllocations(host, chip);
     console.log('  ' + chip.padEnd(9) + ' ' + r.perFrame.toFixed(2) + ' per frame (' + r.echoes + ' echoes)');
   }
-  for (const chip of ['bench-enc28j60.js', 'bench-w5500.js']) {
+  for (const chip of ['bench-enc28j60.js', 'bench-w5500.js', 'bench-tcp.js']) {
     const f = path.join(__dirname, chip);
     if (!fs.existsSync(f)) continue;
     console.log('\n== ' + chip + ' ==');
-    const r = spawnSync(process.execPath, [f], { stdio: 'inherit' });
+    // micronet-tcp's host figures here (size, two-stack throughput); `npm run bench:tcp` adds the real engines
+    const r = spawnSync(process.execPath, chip === 'bench-tcp.js' ? [f, '--only', 'size,node'] : [f], { stdio: 'inherit' });
     if (r.status !== 0) process.exitCode = 1;
   }
 }

@@ -9,6 +9,8 @@
  *   micronet-w5500.js / .min.js          W5500 MACRAW driver, needs nothing from the core
  *   micronet-dgram.js / .min.js          Node-style dgram sockets and the NetworkJS adapter
  *   micronet-networkjs.js / .min.js      the NetworkJS adapter alone (Espruino's built-in dgram)
+ *   micronet-tcp.js / .min.js / .global(.min).js  TCP (RFC 9293) on the core's IPv4 service (global micronetTcp)
+ *   micronet-net.js / .min.js / .global(.min).js  Node-style net sockets on micronet-tcp (global micronetNet)
  *   types/                               TypeScript declarations
  *
  * With `--profile NAME` (profiles/NAME.json, or a path to a JSON file) the modules the profile lists are
@@ -40,6 +42,8 @@ const ENTRIES = [
   ['src/net/dhcp.ts', 'micronet-dhcp', null],
   ['src/net/dns.ts', 'micronet-dns', null],
   ['src/devices/index.ts', 'micronet-debug', null],
+  ['src/tcp/tcp.ts', 'micronet-tcp', 'micronetTcp'],
+  ['src/sockets/net.ts', 'micronet-net', 'micronetNet'],
 ];
 
 /** Terser settings for engines that interpret source text: ES5 output, no unsafe rewrites. */

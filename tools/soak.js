@@ -28,6 +28,8 @@
  *   --count   datagrams each way (default 100000)      --rate  datagrams per second each way (default 2000)
  *   --drop    percent dropped (default 5)              --corrupt percent with one bit flipped (default 1)
  * Needs Linux, root, iproute2, socat and /dev/net/tun (exit 2 and a message when missing).
+ * With --tcp: the TCP soak instead (tools/soak-tcp.js: connections with streams checked by SHA-256 under
+ * faults, two stacks in virtual time; its own options there).
  * As a module: `runSoak(options)` resolves with the tally (used by test/soak/soak.test.ts).
  */
 'use strict';
@@ -445,6 +447,8 @@ function die(code, msg) {
 }
 
 async function main() {
+  // `--tcp`: the TCP soak (tools/soak-tcp.js: two stacks, virtual time, faults)
+  if (process.argv.includes('--tcp')) return require('./soak-tcp.js').mainTcp(process.argv.slice(2));
   const o = parseArgs(process.argv.slice(2));
   registerTs();
   const netns = require('../src/host/netns');

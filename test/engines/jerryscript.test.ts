@@ -15,7 +15,12 @@ describeEngines(['jerry-heap72'], 'JerryScript, 72 KB heap', () => defineScenari
         'JerryScript stops with ERR_OUT_OF_MEMORY (exit 10) before the scenario ends; it passes with the 512 KB heap',
       holds: (res) => !res.k.done && (res.r.status === 10 || res.r.errors.some((e) => /RangeError/.test(e))),
     },
+    tcp: {
+      title: 'two stacks with micronet-tcp on each (micronet.global.min.js + micronet-tcp, 1,460-octet TCP buffers) exhaust the ' +
+        '72 KB heap: JerryScript stops with ERR_OUT_OF_MEMORY (exit 10); it passes with the 512 KB heap (one stack with TCP is what a board runs)',
+      holds: (res) => !res.k.done && (res.r.status === 10 || res.r.errors.some((e) => /RangeError/.test(e))),
+    },
   },
 }));
 
-describeEngines(['jerry'], 'JerryScript, 512 KB heap', () => defineScenarioSuites('jerry', 'jerry (512 KB heap)', { only: ['dhcp'] }));
+describeEngines(['jerry'], 'JerryScript, 512 KB heap', () => defineScenarioSuites('jerry', 'jerry (512 KB heap)', { only: ['dhcp', 'tcp'] }));

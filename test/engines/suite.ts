@@ -7,7 +7,7 @@
 import { EngineName, EngineRunOptions } from '../../src/host/engine';
 import { runScenario, ScenarioResult } from './scenarios';
 
-export const SCENARIOS = ['udp', 'icmp', 'igmp', 'routes', 'dhcp', 'dns', 'dgram'] as const;
+export const SCENARIOS = ['udp', 'icmp', 'igmp', 'routes', 'dhcp', 'dns', 'dgram', 'tcp'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 const ip = (s: string) => s.split('.').map(Number);
@@ -17,6 +17,18 @@ export const ENGINE_TEST_MS = 240000;
 
 /** The checks of each scenario on its reports `k`. */
 export const CHECKS: Record<ScenarioName, Array<[string, (k: Record<string, any>) => void]>> = {
+  tcp: [
+    ['micronet-tcp on both stacks: 4000 octets A -> B and 3000 back arrive in order, intact (write/drain, half-close)', (k) => {
+      expect(k.finished).toBe(true);
+      expect(k.transfer).toEqual({ up: 4000, upIntact: true, down: 3000, downIntact: true });
+    }],
+    ['events in order: connect/accept, B hears end after A\'s FIN, A hears end, both close without error', (k) => {
+      expect(k.events).toEqual(['A connect', 'B accept', 'B end', 'A end', 'A close false', 'B close false']);
+    }],
+    ['TCP counters balance on both stacks, with nothing to retransmit on a clean wire', (k) => {
+      expect(k.counters).toEqual({ retransmits: 0, badChecksum: 0, balanced: true });
+    }],
+  ],
   udp: [
     ['UDP datagrams of 1, 512 and 1472 octets go A -> B after ARP and come back intact, addressed right', (k) => {
       expect(k.sent).toEqual([true, true, true]);

@@ -32,3 +32,16 @@ describeInterop('soak (short)', () => {
     expect(d.intact).toBeGreaterThan(1700);
   }, 60000);
 }, []);
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { runTcpSoak, reportTcp } = require('../../tools/soak-tcp.js');
+
+describe('TCP soak (short; `npm run soak -- --tcp` for long runs)', () => {
+  test('30 connections, up to 4 at once, up to 100,000 octets each way, 5 % drop, 1 % corruption, reordering, duplication', () => {
+    const t = runTcpSoak({ count: 30, parallel: 4, max: 100000, seed: 11 });
+    if (!t.ok) throw new Error(reportTcp(t));
+    expect(t.intact).toBe(30);
+    expect(t.dataSegmentsLost[0] + t.dataSegmentsLost[1]).toBeGreaterThan(20);
+    expect(t.tcp.every((s: any) => s.balanced && s.badChecksum > 0)).toBe(true);
+  });
+});
