@@ -33,8 +33,21 @@ function storageLimits(): Partial<Record<ScenarioName, KnownLimit>> {
   return out;
 }
 
+/**
+ * Scenarios whose modules fit a Pico's Storage but whose two stacks do not fit its 5,100 blocks: the
+ * scenarios run two stacks in one interpreter, where a board runs one.
+ */
+function memoryLimits(): Partial<Record<ScenarioName, KnownLimit>> {
+  return {
+    tcp: {
+      title: 'two stacks, each with micronet-tcp and a connection, and the 4,000-octet test pattern run out of a Pico\'s 5,100 blocks (OUT OF MEMORY)',
+      holds: (res) => res.r.errors.some((e) => /OUT OF MEMORY/.test(e)),
+    },
+  };
+}
+
 describeEngines(['espruino-pico'], 'Espruino Pico memory, modules from Storage', () => {
-  defineScenarioSuites('espruino-pico', 'espruino-pico', { limits: storageLimits(), extra: (name, get) => {
+  defineScenarioSuites('espruino-pico', 'espruino-pico', { limits: { ...memoryLimits(), ...storageLimits() }, extra: (name, get) => {
     test('modules were in Storage as uploaded, and the scenario fit in 5,100 blocks', () => {
       const { r, k } = get();
       const plan = storageFiles(r.ran.length ? fs.readFileSync(path.join(__dirname, 'scenarios', name + '.js'), 'latin1') : '');
@@ -45,11 +58,11 @@ describeEngines(['espruino-pico'], 'Espruino Pico memory, modules from Storage',
     });
   } });
 
-  // What does not fit a Pico's Storage still runs on the real interpreter: the 64-bit build, from its larger Storage.
-  const tooBig = Object.keys(storageLimits()) as ScenarioName[];
+  // What does not fit a Pico's Storage or memory still runs on the real interpreter: the 64-bit build.
+  const tooBig = Object.keys({ ...memoryLimits(), ...storageLimits() }) as ScenarioName[];
   if (tooBig.length) {
     describeEngines(['espruino'], 'Espruino 64-bit, scenarios too big for a Pico', () =>
-      defineScenarioSuites('espruino', 'espruino (64-bit; too big for a Pico\'s Storage)', { only: tooBig }));
+      defineScenarioSuites('espruino', 'espruino (64-bit; too big for a Pico\'s Storage or memory)', { only: tooBig }));
   }
 
   // The README's DHCP + DNS board example needs all three modules in Storage at once.
