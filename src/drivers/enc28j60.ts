@@ -67,6 +67,7 @@ export interface Enc28j60Stats {
   /** Frame longer than the caller's buffer. */ rxTooLong: number;
   /** Next-packet pointer or byte count inconsistent with the ring: receive logic reset. */ rxRingErrors: number;
   /** Receive logic resets (RXRST) done. */ rxResets: number;
+  /** Packets the chip still counted (EPKTCNT) after a receive logic reset, decremented away. */ rxDiscarded: number;
   /** EIR.RXERIF seen: the chip dropped frames (ring full or EPKTCNT = 255). */ rxOverflows: number;
   /** `receive` calls that stopped at the rxBurst bound with packets still pending. */ rxBurstLimits: number;
   txFrames: number; txBytes: number;
@@ -175,6 +176,10 @@ export class Enc28j60Driver implements Enc28j60 {
   private buf = new Uint8Array(R.MAX_FRAMELEN + 2);
   /** RBM of the 6-octet packet header (opcode + 6 clocks), allocated once. */
   private rbm6 = new Uint8Array([R.OP_RBM, 0, 0, 0, 0, 0, 0]);
+  /** RBM of the first 4 octets of the transmit status vector, allocated once. */
+  private tsvCmd = new Uint8Array([R.OP_RBM, 0, 0, 0, 0]);
+  /** Length of the frame last written to the transmit buffer (ETXND = TX_START + txLen). */
+  private txLen = 0;
   /** SRC command, allocated once. */
   private src = new Uint8Array([R.OP_SRC]);
   /** EHT0–7 and ERXFCON as the multicast setting wants them (kept for a re-initialisation). */
@@ -193,7 +198,7 @@ export class Enc28j60Driver implements Enc28j60 {
   private link = false;
   private counters: Enc28j60Stats = {
     rxFrames: 0, rxBytes: 0, rxCrcErrors: 0, rxLengthErrors: 0, rxNotOk: 0, rxTooLong: 0, rxRingErrors: 0,
-    rxResets: 0, rxOverflows: 0, rxBurstLimits: 0, txFrames: 0, txBytes: 0, txAborts: 0, txLateCollisions: 0,
+    rxResets: 0, rxDiscarded: 0, rxOverflows: 0, rxBurstLimits: 0, txFrames: 0, txBytes: 0, txAborts: 0, txLateCollisions: 0,
     txRetries: 0, txTimeouts: 0, txLinkDown: 0, miiTimeouts: 0, linkChanges: 0, reinits: 0, reinitFailures: 0,
   };
 
@@ -569,6 +574,12 @@ export class Enc28j60Driver implements Enc28j60 {
     this.write16(R.ERXSTL, R.RX_START);
     this.write16(R.ERXNDL, R.RX_END);
     this.write16(R.ERXRDPTL, R.RX_END);
+    // RXRST resets the receive logic only (DS §11.3): EPKTCNT keeps counting packets that are gone.
+    // Decrement it to 0 (at most 255 PKTDECs), else the next receive reads stale headers at ERXST.
+    for (var i = 0; i < 255 && this.readReg(R.EPKTCNT) > 0; i++) {
+      this.bitSet(R.ECON2, R.ECON2_PKTDEC);
+      this.counters.rxDiscarded++;
+    }
     this.bitClear(R.EIR, R.EIR_RXERIF);
     this.bitSet(R.ECON1, R.ECON1_RXEN);
     this.next = R.RX_START;
@@ -577,6 +588,15 @@ export class Enc28j60Driver implements Enc28j60 {
   }
 
   // ---------------------------------------------------------------- transmit (DS §7.1, CHIPS.md §1.6)
+
+  /** Octet 3 of the transmit status vector (TSV bits 24–31; bit 29 = late collision), read with one
+   *  RBM at ETXND + 1 (DS §7.1 Table 7-1). Moves ERDPT: the receive path sets it again. */
+  private readTsv3(): number {
+    this.write16(R.ERDPTL, R.TX_START + this.txLen + 1);
+    this.rdpt = -1;
+    var r = this.spi.send(this.tsvCmd, this.cs);
+    return r[4];
+  }
 
   /** Pulses ECON1.TXRST (errata 12: the transmit logic may stall; reset it before each send). */
   private resetTx(): void {
@@ -604,18 +624,26 @@ export class Enc28j60Driver implements Enc28j60 {
         if (this.configLost()) this.reinit();
         return false; // the TXRST of the next send cancels it
       }
-      this.bitClear(R.EIR, R.EIR_TXIF | R.EIR_TXERIF); // releases INT
-      if (!(eir & R.EIR_TXERIF)) return true;
-      var es = this.readReg(R.ESTAT);
-      this.bitClear(R.ESTAT, R.ESTAT_TXABRT | R.ESTAT_LATECOL);
-      if ((es & R.ESTAT_LATECOL) && attempt < this.lcRetries) {
-        c.txLateCollisions++;
+      if (!(eir & R.EIR_TXERIF)) {
+        this.bitClear(R.EIR, R.EIR_TXIF); // releases INT
+        return true;
+      }
+      // Aborted. The transmit status vector (DS Table 7-1, 7 octets at ETXND + 1) tells why: bit 29 is
+      // a late collision, the case Linux's enc28j60.c and ESP-IDF retransmit (the frame is still in the
+      // buffer). ESTAT.LATECOL is read-only and not used.
+      this.bitClear(R.ECON1, R.ECON1_TXRTS);
+      var late = (this.readTsv3() & 0x20) !== 0;
+      // Errata 12: reset the transmit logic, THEN clear TXERIF/TXIF (clearing TXRST may raise TXERIF
+      // again), then ESTAT.TXABRT (R/C).
+      this.resetTx();
+      this.bitClear(R.EIR, R.EIR_TXIF | R.EIR_TXERIF);
+      this.bitClear(R.ESTAT, R.ESTAT_TXABRT);
+      if (late) c.txLateCollisions++;
+      if (late && attempt < this.lcRetries) {
         c.txRetries++;
-        this.resetTx();
         this.bitSet(R.ECON1, R.ECON1_TXRTS);
         continue;
       }
-      if (es & R.ESTAT_LATECOL) c.txLateCollisions++;
       c.txAborts++;
       // After a reset ETXST is 0 and MACON3 has no padding or FCS (CHIPS.md §1.2): the send aborts.
       if (this.configLost()) this.reinit();
@@ -648,6 +676,7 @@ export class Enc28j60Driver implements Enc28j60 {
     this.spi.write(b.subarray(0, length + 2), this.cs);
     // 5. ETXND = last octet of the frame.   6. Start: BFS TXRTS.
     this.write16(R.ETXNDL, R.TX_START + length);
+    this.txLen = length;
     this.bitSet(R.ECON1, R.ECON1_TXRTS);
     this.txBusy = true;
     this.counters.txFrames++;

@@ -153,7 +153,8 @@ describe('receive path', () => {
     const r = rng(7);
     const buf = new Uint8Array(1514);
     let total = 0, k = 0;
-    while (k < 700) {
+    for (let round = 0; k < 700; round++) {
+      if (round >= 700) throw new Error('700 rounds did not deliver 700 frames');
       // Batches of 1..6 frames, so the driver sees single frames and runs of frames.
       const batch: Uint8Array[] = [];
       const m = 1 + (r() % 6);
