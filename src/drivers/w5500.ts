@@ -45,14 +45,26 @@ export interface W5500Options {
   /** INTn pin (active low). When given, receive() reads its level first and makes no SPI call while it
    *  is high and no frame is known to be waiting (CHIPS.md §2.6 #3: poll the level, not edges). */
   int?: Pin;
-  /** RSTn pin: driven low for 1 ms, then high, then 2 ms of settling (datasheet §5.5.1 reset timing). */
+  /** RSTn pin: driven low for 1 ms (the datasheet asks ≥ 500 µs), then high, then 2 ms for the PLL to
+   *  lock (≤ 1 ms) before the first SPI access (datasheet §5.5.1 reset timing). The waits use `delayMs`,
+   *  else a busy-wait on Date.now() bounded by 100000 reads (counted in `waitBounds` if it ends there). */
   reset?: Pin;
   /** Reads a pin level; default the global `digitalRead` (Espruino). */
   readPin?: (pin: Pin) => boolean | number;
   /** Drives a pin; default the global `digitalWrite` (Espruino). */
   writePin?: (pin: Pin, value: boolean | number) => void;
-  /** Busy-wait hook used around resets; default none (the bounded polls alone pace the wait). */
+  /** Waits `ms` milliseconds (around the RSTn pulse and between MR.RST polls). Default: a busy-wait on
+   *  Date.now() around the RSTn pulse (bounded), none between MR.RST polls (the bounded polls pace it). */
   delayMs?: (ms: number) => void;
+  /** How joined multicast groups get through the chip's MAC filter (Sn_MR.MFEN, datasheet p. 44):
+   *  'mfen' (default): MFEN stays set and joining a group clears MMB. This relies on MFEN passing
+   *  01:00:5e frames, as other drivers observe on real chips (CHIPS.md §2.5), though the datasheet
+   *  describes MFEN as unicast and broadcast only.
+   *  'stack': for a chip that follows the datasheet (joined groups never arrive with 'mfen'): MFEN is
+   *  cleared while any group is joined, so the chip passes every frame, and micronet's Ethernet input
+   *  drops unicast for other MACs (eth.notForUs) and IPv4 groups not joined. Costs SPI time and CPU on
+   *  a busy LAN (every frame the switch floods to the port is read). */
+  multicastFilter?: 'mfen' | 'stack';
   /** Called with the new state whenever linkUp() sees PHYCFGR.LNK change (or a failed re-init). */
   onLink?: (up: boolean) => void;
   /** Called after the driver found socket 0 out of MACRAW (a chip reset, see the file comment) and ran
@@ -108,6 +120,8 @@ export interface W5500Counters {
   reinits: number;
   /** Of those, the ones that failed. */
   reinitFailures: number;
+  /** Busy-waits around the RSTn pulse (no delayMs) that ended at their bound before the time had passed. */
+  waitBounds: number;
 }
 
 /** Parses a MAC string or checks a 6-octet array; throws naming options.mac. */
@@ -171,6 +185,8 @@ export class W5500 implements Device {
   private txStuck = false;
   /** Multicast blocked (MMB set). */
   private mmb = true;
+  /** options.multicastFilter 'stack': MFEN cleared while multicast is open. */
+  private mfenOffForGroups = false;
   private link = false;
   /** The init sequence completed and socket 0 has not been seen out of MACRAW since. */
   private ready = false;
@@ -202,19 +218,24 @@ export class W5500 implements Device {
     this.counters = {
       rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, rxBadLength: 0, rxBadSize: 0, rxTooLong: 0,
       tornReads: 0, sizeReadTimeouts: 0, commandTimeouts: 0, sendTimeouts: 0, txLinkDown: 0,
-      reopens: 0, modeChanges: 0, linkChanges: 0, reinits: 0, reinitFailures: 0,
+      reopens: 0, modeChanges: 0, linkChanges: 0, reinits: 0, reinitFailures: 0, waitBounds: 0,
     };
+    if (o.multicastFilter !== undefined && o.multicastFilter !== 'mfen' && o.multicastFilter !== 'stack') {
+      throw new Error('W5500: options.multicastFilter must be "mfen" or "stack"');
+    }
+    this.mfenOffForGroups = o.multicastFilter === 'stack';
     var delay = o.delayMs || null;
     this.delay = delay;
 
-    // Hardware reset through RSTn, if wired (datasheet §5.5.1: low for at least 500 µs).
+    // Hardware reset through RSTn, if wired (datasheet §5.5.1: RSTn low for at least 500 µs, then the
+    // PLL locks within 1 ms; no SPI before that).
     if (o.reset !== undefined) {
       var writePin = o.writePin || (typeof digitalWrite === 'function' ? digitalWrite : null);
       if (!writePin) throw new Error('W5500: options.reset needs options.writePin (no global digitalWrite)');
       writePin(o.reset, 0);
-      if (delay) delay(1);
+      this.wait(1);
       writePin(o.reset, 1);
-      if (delay) delay(2);
+      this.wait(2);
     }
     var preset = o.mac === undefined ? this.readBytes(BSB_COMMON, SHAR, 6) : null;
 
@@ -234,6 +255,16 @@ export class W5500 implements Device {
     err = this.configure();
     if (err) throw new Error(err);
     this.ready = true;
+  }
+
+  /** Waits `ms` milliseconds: options.delayMs, else a busy-wait until Date.now() has moved on by more than
+   *  `ms` (so at least `ms` passed at 1 ms resolution), bounded by 100000 reads (waitBounds). */
+  private wait(ms: number): void {
+    if (this.delay) { this.delay(ms); return; }
+    var end = Date.now() + ms + 1;
+    for (var i = 0; Date.now() < end; i++) {
+      if (i >= 100000) { this.counters.waitBounds++; return; }
+    }
   }
 
   /** Init, CHIPS.md §2.5 step 1: MR = RST, poll until it reads 0 (bounded), then VERSIONR = 0x04 (it may
@@ -378,7 +409,8 @@ export class W5500 implements Device {
   }
 
   private mode(): number {
-    return Sn_MR_MACRAW | Sn_MR_MFEN | (this.mmb ? Sn_MR_MMB : 0) | (this.ipv6 ? 0 : Sn_MR_MIP6B);
+    var mfen = this.mmb || !this.mfenOffForGroups ? Sn_MR_MFEN : 0;
+    return Sn_MR_MACRAW | mfen | (this.mmb ? Sn_MR_MMB : 0) | (this.ipv6 ? 0 : Sn_MR_MIP6B);
   }
 
   /** Closes socket 0 if needed, writes Sn_MR, opens it in MACRAW and reloads the pointers.

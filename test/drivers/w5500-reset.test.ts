@@ -6,7 +6,7 @@
  * sequence again. Real driver against the simulated chip.
  */
 import { connect, W5500Options } from '../../src/drivers/w5500';
-import { W5500Sim } from '../../src/sim/w5500';
+import { W5500Sim, PLL_LOCK_US } from '../../src/sim/w5500';
 import * as R from '../../src/drivers/w5500-regs';
 import type { SpiBus } from '../../src/drivers/device';
 
@@ -40,7 +40,7 @@ function drain(eth: { receive(f: Uint8Array): number }): Uint8Array[] {
 }
 
 /** A glitch on RSTn: low, then high (the rising edge restores every register). */
-function glitch(sim: W5500Sim): void { sim.setRstn(0); sim.setRstn(1); }
+function glitch(sim: W5500Sim): void { sim.pulseRstn(); sim.advance(PLL_LOCK_US); }
 
 const shar = (sim: W5500Sim) => hex(sim.common.subarray(R.SHAR, R.SHAR + 6));
 
@@ -232,7 +232,9 @@ describe('W5500 driver: chip reset recovery', () => {
     expect(eth.linkUp()).toBe(false); // each try is bounded by resetPolls
     expect(sim.counters.spiCalls - c1).toBeLessThanOrEqual(1 + 2 * 5);
     expect(eth.counters.reinitFailures).toBe(2);
+    sim.advance(1000);
     sim.setRstn(1);
+    sim.advance(PLL_LOCK_US);
     expect(eth.linkUp()).toBe(true);
     expect(eth.counters.reinits).toBe(3);
     expect(resets).toEqual([false, false, true]);

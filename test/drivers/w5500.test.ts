@@ -134,12 +134,25 @@ describe('reset and init (CHIPS.md §2.5 init)', () => {
     expect(delays.slice(0, 2)).toEqual([1, 2]);
   });
 
-  test('RSTn wired to the simulated chip: the pulse resets it (then MR.RST again), and the socket opens', () => {
+  test('RSTn with delayMs from the simulated chip: the pulse and the PLL wait are timed on the chip\'s clock', () => {
     const sim = track(new W5500Sim());
+    const eth = connect(sim.spi, sim.cs, { mac: MAC_A, reset: 'RST', writePin: (_p, v) => sim.setRstn(v), delayMs: sim.delayMs });
+    expect(sim.misuse.shortResetPulse + sim.misuse.spiBeforeReady).toBe(0);
+    expect(sim.counters.resets).toBe(2);
+    expect(eth.counters.waitBounds).toBe(0);
+  });
+
+  test('RSTn wired to the simulated chip, no delayMs: RSTn low ≥ 500 µs, SPI only after the PLL lock; then MR.RST and the socket opens', () => {
+    // The chip's time is the wall clock the driver's default busy-wait reads (Date.now()).
+    const t0 = process.hrtime.bigint();
+    const sim = track(new W5500Sim({ clock: () => Number(process.hrtime.bigint() - t0) / 1000 }));
     // Leave state behind that only a reset clears.
     sim.spi.write([0, R.RTR, 0x04, 0x12, 0x34], sim.cs);
     const eth = connect(sim.spi, sim.cs, { mac: MAC_A, reset: 'RST', writePin: (_p, v) => sim.setRstn(v) });
-    expect(sim.counters.resets).toBe(2);
+    expect(sim.misuse.shortResetPulse).toBe(0); // the datasheet's 500 µs were kept
+    expect(sim.misuse.spiBeforeReady).toBe(0); // and the 1 ms PLL lock
+    expect(eth.counters.waitBounds).toBe(0);
+    expect(sim.counters.resets).toBe(2); // RSTn, then MR.RST
     expect(Array.from(sim.spi.send([0, R.RTR, 0x00, 0, 0], sim.cs).subarray(3))).toEqual([0x07, 0xd0]);
     expect(sim.sockets[0].regs[R.Sn_SR]).toBe(R.SOCK_MACRAW);
     expect(eth.counters.commandTimeouts).toBe(0);
