@@ -31,6 +31,11 @@ export interface Enc28j60Options {
   int?: Pin;
   /** RESET pin (active low). When given, pulsed low for 1 ms with `pin.reset()`/`pin.set()` before SRC. */
   reset?: Pin;
+  /** The SPI clock the bus was set up with, bits per second (the driver cannot read it from the bus).
+   *  When given it must be 8000000..20000000: errata DS80349C item 1 says that below 8 MHz the MAC and
+   *  MII registers (MACON*, MAADR*, MISTAT, MIRD*) may read wrong, and 20 MHz is the datasheet's maximum
+   *  (DS §16, T_SCK). connect throws otherwise. Set the bus up with `baud: 8000000` or more. */
+  baud?: number;
   /** Full duplex (MACON3.FULDPX + PHCON1.PDPXMD). Default false: half duplex, as most hubs/switch
    *  ports autonegotiate with a chip that cannot (DS §6.6). */
   fullDuplex?: boolean;
@@ -215,6 +220,9 @@ export class Enc28j60Driver implements Enc28j60 {
     this.txPolls = intOption(o.txPolls, 4000, 1, 'txPolls');
     this.miiPolls = intOption(o.miiPolls, 200, 1, 'miiPolls');
     this.lcRetries = intOption(o.lateCollisionRetries, 16, 0, 'lateCollisionRetries');
+    if (o.baud !== undefined && !(o.baud >= 8000000 && o.baud <= 20000000)) {
+      throw new Error('options.baud ' + o.baud + ' must be 8000000..20000000: below 8 MHz the ENC28J60 may misread MAC/MII registers (errata 1)');
+    }
   }
 
   // ---------------------------------------------------------------- SPI primitives (DS §4.2)
@@ -726,8 +734,9 @@ export class Enc28j60Driver implements Enc28j60 {
 
 /**
  * Resets and configures an ENC28J60 on `spi` with chip select `cs` and returns its driver.
- * `spi` must already be set up (mode 0, up to 20 MHz; e.g. `SPI1.setup({mosi: B5, miso: B4, sck: B3,
- * baud: 8000000})`). Throws if no chip answers (EREVID reads 0x00 or 0xFF) or the PHY does not answer.
+ * `spi` must already be set up in mode 0 at 8 to 20 MHz (e.g. `SPI1.setup({mosi: B5, miso: B4, sck: B3,
+ * baud: 8000000})`): errata DS80349C item 1, below 8 MHz MAC and MII register reads may be wrong
+ * (Espruino's default is 100 kHz). Pass the same value as `options.baud` to have it checked. Throws if no chip answers (EREVID reads 0x00 or 0xFF) or the PHY does not answer.
  */
 export function connect(spi: SpiBus, cs: Pin, options?: Enc28j60Options): Enc28j60 {
   var d = new Enc28j60Driver(spi, cs, options);
