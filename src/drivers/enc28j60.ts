@@ -582,7 +582,7 @@ export class Enc28j60Driver implements Enc28j60 {
     this.write16(R.ERXSTL, R.RX_START);
     this.write16(R.ERXNDL, R.RX_END);
     this.write16(R.ERXRDPTL, R.RX_END);
-    // RXRST resets the receive logic only (DS §11.3): EPKTCNT keeps counting packets that are gone.
+    // RXRST resets the receive logic only (DS §11, Receive Only Reset): EPKTCNT keeps counting packets that are gone.
     // Decrement it to 0 (at most 255 PKTDECs), else the next receive reads stale headers at ERXST.
     for (var i = 0; i < 255 && this.readReg(R.EPKTCNT) > 0; i++) {
       this.bitSet(R.ECON2, R.ECON2_PKTDEC);

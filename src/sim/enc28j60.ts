@@ -512,7 +512,7 @@ export class Enc28j60Sim implements WirePort {
         this.updateInt();
         return;
       case ESTAT:
-        // DS Register 12-2 (ESTAT): BUFER and TXABRT are R/C (software clears them with BFC); INT,
+        // The datasheet's ESTAT register description: BUFER and TXABRT are R/C (software clears them with BFC); INT,
         // LATECOL, RXBUSY and CLKRDY are read-only. A BFC naming a read-only bit is a driver bug (the
         // chip ignores that part). LATECOL is cleared by the chip when a new transmission starts
         // (GUESS, see docs/simulator-guesses.md).
@@ -606,7 +606,7 @@ export class Enc28j60Sim implements WirePort {
       this.updateInt();
     }
     if (nv & ECON1_RXRST && !(old & ECON1_RXRST)) {
-      // RXRST resets the receive logic only (DS §11.3 "Receive Only Reset": the buffer management,
+      // RXRST resets the receive logic only (DS §11 "Receive Only Reset": the buffer management,
       // host interface, transmit logic, MAC and PHY are not affected). So EPKTCNT keeps its count and
       // PKTIF stays set with it; ERXWRPT is not moved either (the driver's ERXST write moves it, DS §6.1).
       // This follows the datasheet and the drivers that decrement EPKTCNT to 0 after an RX reset;

@@ -21,8 +21,9 @@ const ROOT = path.join(__dirname, '..', '..');
 
 /** A board script from boards/ with its SPI clock set to `baud`, in a temporary file. */
 function withBaud(file: string, baud: number): string {
-  const text = fs.readFileSync(path.join(ROOT, file), 'utf8').replace(/baud: 8000000/, 'baud: ' + baud);
-  if (text.indexOf('baud: ' + baud) < 0) throw new Error(file + ': no "baud: 8000000" to change');
+  const orig = fs.readFileSync(path.join(ROOT, file), 'utf8');
+  const text = orig.replace(/\b8000000\b/, String(baud));
+  if (text === orig) throw new Error(file + ': no 8000000 (the SPI clock) to change');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'micronet-clock-'));
   const out = path.join(dir, path.basename(file));
   fs.writeFileSync(out, text);
@@ -73,6 +74,28 @@ describe.each([
     } finally {
       board.stop();
       fs.rmSync(path.dirname(script), { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the ENC28J60 SPI clock rule (errata DS80349C item 1: 8 MHz or more)', () => {
+  test('the bench board warns when a script sets up an ENC28J60 bus below 8 MHz; the driver refuses options.baud below it', async () => {
+    const script = withBaud('boards/pico-enc28j60.js', 4000000);
+    const board = await startBoard(script, { clock: 'virtual' });
+    try {
+      expect(board.output.filter((l) => /WARNING SPI1\.setup baud 4000000 is below 8000000/.test(l)).length).toBe(1);
+      // The script also passes baud to connect, which throws naming the option and the rule.
+      expect(board.errors.join('\n')).toMatch(/options\.baud 4000000 must be 8000000\.\.20000000/);
+    } finally {
+      board.stop();
+      fs.rmSync(path.dirname(script), { recursive: true, force: true });
+    }
+    const ok = await startBoard(path.join(ROOT, 'boards/pico-enc28j60.js'), { clock: 'virtual' });
+    try {
+      expect(ok.output.filter((l) => /WARNING/.test(l))).toEqual([]);
+      expect(ok.errors).toEqual([]);
+    } finally {
+      ok.stop();
     }
   });
 });

@@ -4,7 +4,7 @@
  * the fix and passes after it:
  *  - late-collision retry: errata DS80349C item 12 order (TXRST pulse, then clear TXERIF/TXIF), the retry
  *    decided on the transmit status vector's bit 29, ESTAT.LATECOL never written (it is read-only);
- *  - receive logic reset: EPKTCNT survives RXRST (DS §11.3), so the driver decrements it to 0.
+ *  - receive logic reset: EPKTCNT survives RXRST (DS §11, Receive Only Reset), so the driver decrements it to 0.
  */
 import { rig, drain, makeFrame, MAC_A, MAC_PEER } from './enc28j60-harness';
 
@@ -48,7 +48,7 @@ describe('ENC28J60 late-collision retry (errata 12, TSV bit 29)', () => {
   });
 });
 
-describe('ENC28J60 receive logic reset (DS §11.3: EPKTCNT survives RXRST)', () => {
+describe('ENC28J60 receive logic reset (DS §11, Receive Only Reset: EPKTCNT survives RXRST)', () => {
   test('a corrupted ring with packets pending: one reset, EPKTCNT brought to 0, then reception resumes', () => {
     const { sim, drv, peer } = rig();
     sim.errata.evenRdptCorruption = true;
