@@ -23,6 +23,8 @@
  * `driverErrors` with a message in `driverErrorLog`.
  */
 import type { Hub, WirePort } from './hub';
+import type { SpiData } from '../drivers/device';
+import { spiOctets } from './spi';
 
 /** Errata behaviours that can be switched on (all off by default). */
 export interface Enc28j60Errata {
@@ -156,7 +158,7 @@ export function simHashIndex(da: Uint8Array, off = 0): number {
 
 export class Enc28j60Sim implements WirePort {
   /** The mock SPI bus (Espruino's SPI shape). `cs` is accepted and ignored. */
-  readonly spi: { send(data: Uint8Array | number[] | number, cs?: unknown): Uint8Array; write(data: Uint8Array | number[] | number, cs?: unknown): void };
+  readonly spi: { send(data: SpiData | number[], cs?: unknown): Uint8Array; write(data: SpiData | number[], cs?: unknown): void };
   /** Advances simulated time by `ms` milliseconds (pass as the driver's `delayMs` option). */
   readonly delayMs: (ms: number) => void;
   /** The 8 KB buffer memory. */
@@ -330,8 +332,8 @@ export class Enc28j60Sim implements WirePort {
 
   // ------------------------------------------------------------------ SPI
 
-  private transaction(data: Uint8Array | number[] | number, kind: 'send' | 'write'): Uint8Array | void {
-    const mosi = typeof data === 'number' ? Uint8Array.of(data & 0xff) : data instanceof Uint8Array ? data : Uint8Array.from(data);
+  private transaction(data: SpiData | number[], kind: 'send' | 'write'): Uint8Array | void {
+    const mosi = spiOctets(data);
     const n = mosi.length;
     this.spiStats.transactions++;
     this.spiStats.octets += n;

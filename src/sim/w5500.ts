@@ -34,7 +34,8 @@
  * report of real chips; 'datasheet' passes only our unicast and broadcast, as the datasheet describes
  * MFEN (a part that follows it). See docs/simulator-guesses.md.
  */
-import type { Pin, SpiBus } from '../drivers/device';
+import type { Pin, SpiBus, SpiData } from '../drivers/device';
+import { spiOctets } from './spi';
 import type { Hub, WirePort } from './hub';
 import * as R from '../drivers/w5500-regs';
 
@@ -593,7 +594,8 @@ export class W5500Sim implements WirePort {
   }
 
   /** One CS-low SPI frame: [offset hi][offset lo][control][data…] (datasheet §2.2). */
-  private transfer(data: Uint8Array | number[], cs: Pin, readBack: boolean): Uint8Array {
+  private transfer(input: SpiData | number[], cs: Pin, readBack: boolean): Uint8Array {
+    const data = spiOctets(input);
     const c = this.counters;
     c.spiCalls++;
     if (readBack) c.spiSendCalls++; else c.spiWriteCalls++;

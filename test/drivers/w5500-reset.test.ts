@@ -6,6 +6,7 @@
  * sequence again. Real driver against the simulated chip.
  */
 import { connect, W5500Options } from '../../src/drivers/w5500';
+import { spiOctets } from '../../src/sim/spi';
 import { W5500Sim, PLL_LOCK_US } from '../../src/sim/w5500';
 import * as R from '../../src/drivers/w5500-regs';
 import type { SpiBus } from '../../src/drivers/device';
@@ -171,7 +172,8 @@ describe('W5500 driver: chip reset recovery', () => {
     let armed = false;
     const bus: SpiBus = {
       send: (d, cs) => {
-        if (armed && d.length === 5 && d[2] === 0x18) { armed = false; glitch(sim); }
+        const b = spiOctets(d);
+        if (armed && b.length === 5 && b[2] === 0x18) { armed = false; glitch(sim); }
         return sim.spi.send(d, cs);
       },
       write: (d, cs) => sim.spi.write(d, cs),
@@ -199,7 +201,8 @@ describe('W5500 driver: chip reset recovery', () => {
     const bus: SpiBus = {
       send: (d, cs) => {
         const r = sim.spi.send(d, cs);
-        if (flipNext && d.length === 4 && d[1] === R.Sn_SR && d[2] === 0x08) { flipNext = false; r[3] ^= 0x40; }
+        const b = spiOctets(d);
+        if (flipNext && b.length === 4 && b[1] === R.Sn_SR && b[2] === 0x08) { flipNext = false; r[3] ^= 0x40; }
         return r;
       },
       write: (d, cs) => sim.spi.write(d, cs),

@@ -4,6 +4,7 @@
  * reads, SEND_OK timeout, link flap, MFEN/MMB/MIP6B filtering, SPI call counts, two chips on one hub.
  */
 import { connect, W5500, W5500Options } from '../../src/drivers/w5500';
+import { spiOctets } from '../../src/sim/spi';
 import { W5500Sim } from '../../src/sim/w5500';
 import { Hub } from '../../src/sim/hub';
 import * as R from '../../src/drivers/w5500-regs';
@@ -88,8 +89,8 @@ describe('reset and init (CHIPS.md §2.5 init)', () => {
   });
 
   test('a bus where no chip answers gives a clear Error (MISO low and MISO high)', () => {
-    const low: SpiBus = { send: (d) => new Uint8Array(d.length), write: () => {} };
-    const high: SpiBus = { send: (d) => new Uint8Array(d.length).fill(0xff), write: () => {} };
+    const low: SpiBus = { send: (d) => new Uint8Array(spiOctets(d).length), write: () => {} };
+    const high: SpiBus = { send: (d) => new Uint8Array(spiOctets(d).length).fill(0xff), write: () => {} };
     expect(() => connect(low, 'CS', { mac: MAC_A })).toThrow(/no chip answers on SPI.*VERSIONR reads 0x00/);
     expect(() => connect(high, 'CS', { mac: MAC_A })).toThrow(/no chip answers on SPI.*MR reads 0xff/);
   });
