@@ -163,7 +163,7 @@ describe('reset and init (CHIPS.md §2.5 init)', () => {
 describe('receive path', () => {
   test('hundreds of frames of random length: contents intact across ring and 16-bit pointer wrap', () => {
     const sim = track(new W5500Sim());
-    const { eth } = setup({}, sim);
+    const { eth } = setup({ rxCommitBytes: 1 }, sim); // RECV after every frame: RSR back to 0 each time
     const r = rng(7);
     const buf = new Uint8Array(1514);
     let total = 0, k = 0;
@@ -236,7 +236,7 @@ describe('receive path', () => {
 
   test('a frame longer than the caller buffer is skipped and counted; the next one is delivered', () => {
     const sim = track(new W5500Sim());
-    const { eth } = setup({}, sim);
+    const { eth } = setup({ rxCommitBytes: 1 }, sim);
     const big = frame(MAC_A, MAC_PEER, 0x0800, 1200, 1);
     const small = frame(MAC_A, MAC_PEER, 0x0800, 200, 2);
     sim.deliver(big, big.length); sim.deliver(small, small.length);
@@ -321,7 +321,7 @@ describe('transmit path', () => {
     sim.faults.sendOkNever = true;
     const calls = sim.counters.spiCalls;
     expect(eth.send(f, f.length)).toBe(false);
-    expect(sim.counters.spiCalls - calls).toBe(3 + 10);  // frame, TX_WR, SEND, then 10 bounded polls
+    expect(sim.counters.spiCalls - calls).toBe(3 + 10 + 1);  // frame, TX_WR, SEND, 10 bounded polls, Sn_SR
     expect(eth.counters.sendTimeouts).toBe(1);
     // Still stuck, link up: the next send reopens the socket (discarding the stuck frame) and goes out.
     sim.faults.sendOkNever = false;
@@ -450,27 +450,27 @@ describe('SPI traffic', () => {
     const calls = () => sim.counters.spiCalls;
     let c0 = calls();
     expect(eth.receive(buf)).toBe(0);
-    expect(calls() - c0).toBe(2);              // clear Sn_IR.RECV, RSR read (0 needs no second read)
+    expect(calls() - c0).toBe(2);              // clear Sn_IR.RECV, RSR/RX_RD/RX_WR burst
     c0 = calls();
     expect(eth.receive(buf)).toBe(0);
-    expect(calls() - c0).toBe(1);              // RSR read only
+    expect(calls() - c0).toBe(1);              // the pointer burst only
     const f = frame(MAC_A, MAC_PEER, 0x0800, 500, 1);
     sim.deliver(f, f.length);
     c0 = calls();
     const b0 = sim.counters.spiBytes;
     expect(eth.receive(buf)).toBe(500);
-    // RSR ×2, header, frame, RX_RD, RECV, Sn_CR poll
-    expect(calls() - c0).toBe(7);
-    expect(sim.counters.spiBytes - b0).toBe(5 + 5 + 5 + (3 + 500) + 5 + 4 + 4);
-    // A batch of 4: RSR ×2 + first header once, then one read per frame (it carries the next header).
+    // the pointer burst, then the length header and the frame in one read; RECV waits for rxCommitBytes
+    expect(calls() - c0).toBe(2);
+    expect(sim.counters.spiBytes - b0).toBe((3 + 6) + (3 + 2 + 500));
+    // A batch of 4: one read carries the first three (1518 octets at most), the fourth needs another.
     for (let i = 0; i < 4; i++) sim.deliver(f, f.length);
-    eth.receive(buf);                          // clears Sn_IR first (1 call) — take it out of the batch count
+    eth.receive(buf);                          // clear Sn_IR, pointers, read: the first frame
     c0 = calls();
     for (let i = 0; i < 3; i++) expect(eth.receive(buf)).toBe(500);
-    expect(calls() - c0).toBe(3 + 3);          // 3 frame reads + RX_RD, RECV, Sn_CR poll at the end
+    expect(calls() - c0).toBe(1);              // frames 2 and 3 from that read, one read for the fourth
     c0 = calls();
     expect(eth.send(f, 500)).toBe(true);
-    expect(calls() - c0).toBe(5);              // frame, TX_WR, SEND, Sn_CR+Sn_IR poll, clear SEND_OK
+    expect(calls() - c0).toBe(4);              // frame, TX_WR, SEND + Sn_IR clear, one FSR/TX_RD/TX_WR read
     expect(sim.counters.spiSendCalls + sim.counters.spiWriteCalls).toBe(sim.counters.spiCalls);
   });
 
