@@ -30,8 +30,9 @@
 var micronet = require("micronet");
 var enc28j60 = require("micronet-enc28j60");
 
+// 8 MHz or more: below 8 MHz the ENC28J60 may misread its MAC/MII registers (errata DS80349C item 1).
 SPI1.setup({ sck: B3, miso: B4, mosi: B5, baud: 8000000, mode: 0 });
-var eth = enc28j60.connect(SPI1, B1, { mac: "02:4d:4e:00:00:04", int: A8, reset: B10 });
+var eth = enc28j60.connect(SPI1, B1, { mac: "02:4d:4e:00:00:04", int: A8, reset: B10, baud: 8000000 });
 var stack = micronet.createStack();
 stack.addInterface(eth, { address: "192.0.2.4", netmask: "255.255.255.0", name: "eth0" });
 // Poll on INT's falling edges, with a slow interval for timers and missed edges.

@@ -37,10 +37,14 @@ var micronet = require("micronet");
 var enc28j60 = require("micronet-enc28j60");
 
 var INT_PIN = A8;
-SPI1.setup({ sck: B3, miso: B4, mosi: B5, baud: 8000000, mode: 0 });
+// 8 MHz or more (at most 20): below 8 MHz the ENC28J60 may misread its MAC/MII registers (errata
+// DS80349C item 1). Espruino's default is 100 kHz. `baud` below tells the driver, which checks it.
+var BAUD = 8000000;
+SPI1.setup({ sck: B3, miso: B4, mosi: B5, baud: BAUD, mode: 0 });
 
 var eth = enc28j60.connect(SPI1, B1, {
   mac: "02:4d:4e:00:00:02",          // locally administered: give every board its own
+  baud: BAUD,
   int: INT_PIN,
   reset: B10,
   onLink: function (up) { console.log("ENC28J60 link " + (up ? "up" : "down")); }

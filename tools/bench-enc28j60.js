@@ -25,7 +25,7 @@ const root = path.join(__dirname, '..');
 /** Transpiles the Node-side sources the bench needs into a temp dir and loads them. */
 function loadSim() {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'micronet-bench-enc28j60-'));
-  for (const rel of ['src/sim/enc28j60.ts', 'src/sim/hub.ts']) {
+  for (const rel of ['src/sim/enc28j60.ts', 'src/sim/hub.ts', 'src/sim/spi.ts']) {
     const src = fs.readFileSync(path.join(root, rel), 'utf8');
     const js = ts.transpileModule(src, { compilerOptions: { target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.CommonJS } }).outputText;
     const dst = path.join(out, rel.replace(/\.ts$/, '.js'));
@@ -139,13 +139,45 @@ function txRate(S, H, drvMod, len, seconds) {
   return rate(() => { for (let k = 0; k < 4; k++) drv.send(f, len); return 4; }, seconds);
 }
 
-/** UDP echo between two stacks, each on its own simulated ENC28J60, on one hub. */
+/**
+ * Counts typed arrays the driver allocates (new Uint8Array, subarray) while `counting` is on: the
+ * driver's own calls only, not what the simulator does inside an SPI call (that includes the array
+ * SPI.send returns, which the budget does not count) and not the stack's or the application's.
+ */
+const alloc = { counting: false, n: 0 };
+/** Counts typed-array allocations until the returned function is called (installed only around the
+ *  stack echo: the counting wrappers slow everything down, so the host throughput figures run without). */
+function countAllocations() {
+  const Orig = Uint8Array;
+  const sub = Orig.prototype.subarray;
+  Orig.prototype.subarray = function () { if (alloc.counting) alloc.n++; return sub.apply(this, arguments); };
+  globalThis.Uint8Array = new Proxy(Orig, { construct(t, args) { if (alloc.counting) alloc.n++; return Reflect.construct(t, args); } });
+  return () => { Orig.prototype.subarray = sub; globalThis.Uint8Array = Orig; };
+}
+/** Wraps a driver so its receive/send count allocations, and an SPI bus so the chip's do not. */
+function countDriver(drv) {
+  for (const k of ['receive', 'send']) {
+    const f = drv[k].bind(drv);
+    drv[k] = function () { alloc.counting = true; try { return f.apply(null, arguments); } finally { alloc.counting = false; } };
+  }
+  return drv;
+}
+function quietSpi(spi) {
+  const call = (f) => function () { const c = alloc.counting; alloc.counting = false; try { return f.apply(spi, arguments); } finally { alloc.counting = c; } };
+  return { send: call(spi.send), write: call(spi.write) };
+}
+
+/**
+ * UDP echo between two stacks, each on its own simulated ENC28J60, on one hub. Per echo, B (the echoing
+ * board) receives the request, sends the reply and polls once more (idle): SPI calls and typed arrays
+ * allocated by B's driver per echo.
+ */
 function stackEcho(S, H, drvMod, core, payloadLen, seconds) {
   const hub = new H.Hub();
   const simA = new S.Enc28j60Sim(), simB = new S.Enc28j60Sim();
   simA.attach(hub); simB.attach(hub);
   const da = drvMod.connect(simA.spi, 'A', { mac: new Uint8Array([2, 0, 0, 0, 0, 1]), delayMs: simA.delayMs });
-  const db = drvMod.connect(simB.spi, 'B', { mac: new Uint8Array([2, 0, 0, 0, 0, 2]), delayMs: simB.delayMs });
+  const db = countDriver(drvMod.connect(quietSpi(simB.spi), 'B', { mac: new Uint8Array([2, 0, 0, 0, 0, 2]), delayMs: simB.delayMs }));
   const a = core.createStack(), b = core.createStack();
   a.addInterface(da, { address: '192.0.2.1', netmask: '255.255.255.0' });
   b.addInterface(db, { address: '192.0.2.2', netmask: '255.255.255.0' });
@@ -158,6 +190,8 @@ function stackEcho(S, H, drvMod, core, payloadLen, seconds) {
   for (let i = 0; i < 5; i++) { a.udp.send('192.0.2.2', 7, data, 5000); t += 10; a.poll(t); b.poll(t); a.poll(t); }
   back = 0;
   const c0 = simA.spiStats.transactions + simB.spiStats.transactions;
+  const b0 = simB.spiStats.transactions;
+  alloc.n = 0;
   const r = rate(() => {
     const before = back;
     a.udp.send('192.0.2.2', 7, data, 5000);
@@ -168,8 +202,8 @@ function stackEcho(S, H, drvMod, core, payloadLen, seconds) {
   }, seconds);
   const frames = back * 2;
   const calls = frames ? (simA.spiStats.transactions + simB.spiStats.transactions - c0) / frames : NaN;
-  if (simA.driverErrors + simB.driverErrors) throw new Error('driver errors in stack bench');
-  return { fps: r, callsPerFrame: calls, lost: 0 };
+  if (simA.driverErrors + simB.driverErrors) throw new Error('driver errors in stack bench: ' + simA.driverErrorLog.concat(simB.driverErrorLog).slice(0, 3).join('; '));
+  return { fps: r, callsPerFrame: calls, callsPerEcho: (simB.spiStats.transactions - b0) / back, allocsPerFrame: alloc.n / (2 * back), lost: 0 };
 }
 
 function main() {
@@ -197,7 +231,12 @@ function main() {
   const core = requireDist('micronet.js');
   if (core && typeof core.createStack === 'function') {
     try {
-      stack = [18, 1472].map((p) => Object.assign({ payload: p }, stackEcho(S, H, drvMod, core, p, seconds)));
+      const restore = countAllocations();
+      try {
+        stack = [18, 1472].map((p) => Object.assign({ payload: p }, stackEcho(S, H, drvMod, core, p, seconds)));
+      } finally {
+        restore();
+      }
     } catch (e) {
       stack = { error: String(e && e.message || e) };
     }
@@ -216,9 +255,10 @@ function main() {
   console.log('Back-to-back TX includes the EIR polls that wait for the previous frame to leave the 10 Mb/s wire.');
   if (stack && Array.isArray(stack)) {
     console.log('');
-    console.log('| stack + driver + sim, UDP echo | frames/s | SPI calls/frame |');
-    console.log('|---|---:|---:|');
-    for (const s of stack) console.log(`| payload ${s.payload} octets | ${Math.round(s.fps)} | ${f1(s.callsPerFrame)} |`);
+    console.log('(frames/s with the allocation counters installed: slower than the rows above)');
+    console.log('| stack + driver + sim, UDP echo | frames/s | SPI calls/frame (both chips) | SPI calls per echo (echoing chip: rx + tx + idle poll) | typed arrays allocated by the driver per frame |');
+    console.log('|---|---:|---:|---:|---:|');
+    for (const s of stack) console.log(`| payload ${s.payload} octets | ${Math.round(s.fps)} | ${f1(s.callsPerFrame)} | ${f1(s.callsPerEcho)} | ${s.allocsPerFrame.toFixed(2)} |`);
   } else if (stack) console.log('\nstack bench skipped: ' + stack.error);
   else console.log('\nstack bench skipped: dist/micronet.js has no createStack yet');
 }

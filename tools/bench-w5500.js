@@ -4,7 +4,7 @@
  *
  * Measures, for the shipped driver bundle dist/micronet-w5500.js (build it first: node tools/build.js):
  *   - SPI calls and SPI octets per received frame and per sent frame, for several frame sizes, with
- *     frames arriving one at a time and in batches of 8;
+ *     frames arriving one at a time and in batches of 4;
  *   - the SPI cost of an idle receive() without and with the INTn pin;
  *   - frames per second through driver + simulator on this host (a host figure: only ratios carry
  *     over to a board, see docs/engines.md). At 8 MHz one SPI octet takes 1 µs of bus time.
@@ -24,7 +24,7 @@ const root = path.join(__dirname, '..');
 /** Transpiles the Node-side sources the bench needs into a temp dir and returns the sim module. */
 function loadSim() {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'micronet-bench-w5500-'));
-  for (const rel of ['src/sim/w5500.ts', 'src/sim/hub.ts', 'src/drivers/w5500-regs.ts', 'src/drivers/device.ts']) {
+  for (const rel of ['src/sim/w5500.ts', 'src/sim/hub.ts', 'src/sim/spi.ts', 'src/drivers/w5500-regs.ts', 'src/drivers/device.ts']) {
     const src = fs.readFileSync(path.join(root, rel), 'utf8');
     const js = ts.transpileModule(src, { compilerOptions: { target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.CommonJS } }).outputText;
     const dst = path.join(out, rel.replace(/\.ts$/, '.js'));
@@ -45,6 +45,56 @@ function loadDriver() {
   return require(p);
 }
 
+/** Counts typed arrays the driver allocates (new Uint8Array, subarray) while `counting` is on (see
+ *  countDriver/quietSpi: the driver's own calls only, not the simulator's inside an SPI call, which
+ *  includes the array SPI.send returns, and not the stack's or the application's). */
+const alloc = { counting: false, n: 0 };
+/** Counts typed-array allocations until the returned function is called (installed only around the
+ *  stack echo: the counting wrappers slow everything down, so the host throughput figures run without). */
+function countAllocations() {
+  const Orig = Uint8Array;
+  const sub = Orig.prototype.subarray;
+  Orig.prototype.subarray = function () { if (alloc.counting) alloc.n++; return sub.apply(this, arguments); };
+  globalThis.Uint8Array = new Proxy(Orig, { construct(t, args) { if (alloc.counting) alloc.n++; return Reflect.construct(t, args); } });
+  return () => { Orig.prototype.subarray = sub; globalThis.Uint8Array = Orig; };
+}
+function countDriver(drv) {
+  for (const k of ['receive', 'send']) {
+    const f = drv[k].bind(drv);
+    drv[k] = function () { alloc.counting = true; try { return f.apply(null, arguments); } finally { alloc.counting = false; } };
+  }
+  return drv;
+}
+function quietSpi(spi) {
+  const call = (f) => function () { const c = alloc.counting; alloc.counting = false; try { return f.apply(spi, arguments); } finally { alloc.counting = c; } };
+  return { send: call(spi.send), write: call(spi.write) };
+}
+
+/** UDP echo between two stacks on simulated W5500s on one hub: per echo, the echoing chip's SPI calls
+ *  (request received, reply sent, one more idle poll) and the typed arrays its driver allocated. */
+function stackEcho(W5500Sim, Hub, connect, core, payloadLen, frames) {
+  const hub = new Hub();
+  const simA = new W5500Sim({ cs: 'A' }).attach(hub), simB = new W5500Sim({ cs: 'B' }).attach(hub);
+  const da = connect(simA.spi, 'A', { mac: new Uint8Array([2, 0, 0, 0, 0x55, 1]) });
+  const db = countDriver(connect(quietSpi(simB.spi), 'B', { mac: new Uint8Array([2, 0, 0, 0, 0x55, 2]) }));
+  const a = core.createStack(), b = core.createStack();
+  a.addInterface(da, { address: '192.0.2.1', netmask: '255.255.255.0' });
+  b.addInterface(db, { address: '192.0.2.2', netmask: '255.255.255.0' });
+  b.udp.bind(7, function (buf, off, len, info) { b.udp.send(info.srcAddress, info.srcPort, buf.subarray(off, off + len), 7); });
+  let back = 0;
+  a.udp.bind(5000, function () { back++; });
+  const data = new Uint8Array(payloadLen);
+  let t = 0;
+  for (let i = 0; i < 5; i++) { a.udp.send('192.0.2.2', 7, data, 5000); t += 10; a.poll(t); b.poll(t); a.poll(t); }
+  back = 0;
+  const c0 = simB.counters.spiCalls;
+  alloc.n = 0;
+  for (let i = 0; i < frames; i++) { a.udp.send('192.0.2.2', 7, data, 5000); t += 1; b.poll(t); a.poll(t); }
+  if (back !== frames) throw new Error('echoes lost in the stack bench: ' + back + ' of ' + frames);
+  if (simA.misuseTotal() + simB.misuseTotal()) throw new Error('chip misuse in the stack bench');
+  return { payload: payloadLen, callsPerEcho: (simB.counters.spiCalls - c0) / back, allocsPerFrame: alloc.n / (2 * back) };
+}
+
 const MAC = new Uint8Array([0x02, 0, 0, 0, 0x55, 0x0a]);
 const PEER = new Uint8Array([0x02, 0, 0, 0, 0x55, 0xee]);
 
@@ -59,9 +109,20 @@ function main() {
   const json = process.argv.includes('--json');
   const si = process.argv.indexOf('--seconds');
   const seconds = si > 0 ? Number(process.argv[si + 1]) : 0.5;
-  const { W5500Sim } = loadSim().sim;
+  const loaded = loadSim();
+  const { W5500Sim } = loaded.sim;
   const { connect } = loadDriver();
-  const results = { rx: [], tx: [], idle: {}, throughput: [] };
+  const results = { rx: [], tx: [], idle: {}, throughput: [], stack: null };
+  const coreFile = path.join(root, 'dist', 'micronet.js');
+  if (fs.existsSync(coreFile)) {
+    const core = require(coreFile);
+    const restore = countAllocations();
+    try {
+      results.stack = [18, 1472].map((p) => stackEcho(W5500Sim, loaded.hub.Hub, connect, core, p, 400));
+    } finally {
+      restore();
+    }
+  }
   const buf = new Uint8Array(1518);
 
   function fresh(opts) {
@@ -76,7 +137,9 @@ function main() {
   // Receive cost: frames delivered `batch` at a time, then drained until receive() returns 0
   // (the final idle call is included, as the stack makes it too).
   for (const len of [60, 590, 1514]) {
-    for (const batch of [1, 8]) {
+    // Batches of 4: with the driver holding up to rxCommitBytes (6 KB) read but not yet released, 4
+    // full-size frames are what the 16 KB buffer always has room for.
+    for (const batch of [1, 4]) {
       const { sim, eth } = fresh();
       const f = makeFrame(len);
       const rounds = 64;
@@ -146,6 +209,9 @@ function main() {
   for (const r of results.tx) console.log('                   ' + String(r.frame).padStart(5) + '         ' + r1(r.callsPerFrame).padStart(15) + '  ' + r1(r.bytesPerFrame).padStart(16));
   console.log('idle receive()     without INTn: ' + r1(results.idle.withoutInt.calls) + ' call(s), ' + r1(results.idle.withoutInt.bytes) + ' octets; with INTn: ' + r1(results.idle.withInt.calls) + ' calls');
   for (const t of results.throughput) console.log('host throughput    ' + String(t.frame).padStart(5) + '-octet frames: receive ' + t.rxFramesPerSecond + ' frames/s, send ' + t.txFramesPerSecond + ' frames/s (driver + simulator)');
+  if (results.stack) {
+    for (const e of results.stack) console.log('stack UDP echo     payload ' + String(e.payload).padStart(4) + ': ' + r1(e.callsPerEcho) + ' SPI calls per echo (echoing chip: rx + tx + idle poll), ' + e.allocsPerFrame.toFixed(2) + ' typed arrays allocated by the driver per frame');
+  }
 }
 
 main();

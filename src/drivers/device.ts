@@ -40,11 +40,21 @@ export interface Device {
 export type Pin = any;
 
 /**
- * An SPI bus shaped like Espruino's SPI object (docs/engines.md §3).
- * `send` lowers CS, transfers `data` full duplex, raises CS and returns the bytes clocked in.
- * `write` does the same without read-back. One call is one CS-low transaction.
+ * What an SPI transfer takes, as Espruino's `SPI.send`/`SPI.write` (and `E.toUint8Array`) accept it: a
+ * number (one octet), a typed array, an array whose items are any of these (flattened in order), or
+ * `{data, count}` (`data` repeated `count` times). The drivers use `[opcode, {data: 0, count: n}]` to
+ * read n octets and `[headerArray, frameView]` to write a command and a frame in one call without
+ * copying them together.
+ */
+export type SpiData = number | Uint8Array | SpiData[] | { data: SpiData; count: number };
+
+/**
+ * An SPI bus shaped like Espruino's SPI object (docs/engines.md §3, docs/device.md).
+ * `send` lowers CS, transfers `data` full duplex, raises CS and returns the bytes clocked in (a new
+ * Uint8Array, one octet per octet sent). `write` does the same without read-back. One call is one
+ * CS-low transaction.
  */
 export interface SpiBus {
-  send(data: Uint8Array | number[], cs?: Pin): Uint8Array;
-  write(data: Uint8Array | number[], cs?: Pin): void;
+  send(data: SpiData, cs?: Pin): Uint8Array;
+  write(data: SpiData, cs?: Pin): void;
 }

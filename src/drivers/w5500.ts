@@ -22,6 +22,7 @@
  */
 import type { Device, SpiBus, Pin } from './device';
 import { parseMac } from '../wire/addr';
+import { ERROR_TEXT } from '../features';
 import {
   BSB_COMMON, CTRL_RWB, MR, MR_RST, SHAR, SIMR, PHYCFGR, PHYCFGR_LNK, VERSIONR, VERSIONR_W5500,
   Sn_MR, Sn_CR, Sn_IR, Sn_SR, Sn_RXBUF_SIZE, Sn_TX_FSR, Sn_TX_WR, Sn_RX_RSR, Sn_RX_RD, Sn_IMR,
@@ -45,14 +46,26 @@ export interface W5500Options {
   /** INTn pin (active low). When given, receive() reads its level first and makes no SPI call while it
    *  is high and no frame is known to be waiting (poll the level, not edges: edges can be missed, as the ESP-IDF w5500 driver found). */
   int?: Pin;
-  /** RSTn pin: driven low for 1 ms, then high, then 2 ms of settling (datasheet §5.5.1 reset timing). */
+  /** RSTn pin: driven low for 1 ms (the datasheet asks ≥ 500 µs), then high, then 2 ms for the PLL to
+   *  lock (≤ 1 ms) before the first SPI access (datasheet §5.5.1 reset timing). The waits use `delayMs`,
+   *  else a busy-wait on Date.now() bounded by 100000 reads (counted in `waitBounds` if it ends there). */
   reset?: Pin;
   /** Reads a pin level; default the global `digitalRead` (Espruino). */
   readPin?: (pin: Pin) => boolean | number;
   /** Drives a pin; default the global `digitalWrite` (Espruino). */
   writePin?: (pin: Pin, value: boolean | number) => void;
-  /** Busy-wait hook used around resets; default none (the bounded polls alone pace the wait). */
+  /** Waits `ms` milliseconds (around the RSTn pulse and between MR.RST polls). Default: a busy-wait on
+   *  Date.now() around the RSTn pulse (bounded), none between MR.RST polls (the bounded polls pace it). */
   delayMs?: (ms: number) => void;
+  /** How joined multicast groups get through the chip's MAC filter (Sn_MR.MFEN, datasheet p. 44):
+   *  'mfen' (default): MFEN stays set and joining a group clears MMB. This relies on MFEN passing
+   *  01:00:5e frames, as other drivers observe on real chips (ESP-IDF's and Zephyr's W5500 drivers; docs/simulator-guesses.md), though the datasheet
+   *  describes MFEN as unicast and broadcast only.
+   *  'stack': for a chip that follows the datasheet (joined groups never arrive with 'mfen'): MFEN is
+   *  cleared while any group is joined, so the chip passes every frame, and micronet's Ethernet input
+   *  drops unicast for other MACs (eth.notForUs) and IPv4 groups not joined. Costs SPI time and CPU on
+   *  a busy LAN (every frame the switch floods to the port is read). */
+  multicastFilter?: 'mfen' | 'stack';
   /** Called with the new state whenever linkUp() sees PHYCFGR.LNK change (or a failed re-init). */
   onLink?: (up: boolean) => void;
   /** Called after the driver found socket 0 out of MACRAW (a chip reset, see the file comment) and ran
@@ -72,9 +85,9 @@ export interface W5500Options {
   sizeReads?: number;
   /** Frames one receive() call may skip (too long for the caller's buffer) before returning 0. Default 16. */
   rxSkipLimit?: number;
-  /** Received octets after which RX_RD is written and RECV issued even though more frames are known to
-   *  be waiting. Default 4096 (a quarter of the 16 KB buffer). RECV is always issued when the known
-   *  frames are used up. */
+  /** Received octets after which Sn_RX_RD is written and RECV issued (three SPI calls), giving the space
+   *  back to the chip. Default 6144 (the chip keeps at least 10 KB, six full-size frames, for frames
+   *  arriving meanwhile; 1 gives the space back after every frame, three more SPI calls each). */
   rxCommitBytes?: number;
 }
 
@@ -108,6 +121,8 @@ export interface W5500Counters {
   reinits: number;
   /** Of those, the ones that failed. */
   reinitFailures: number;
+  /** Busy-waits around the RSTn pulse (no delayMs) that ended at their bound before the time had passed. */
+  waitBounds: number;
 }
 
 /** Parses a MAC string or checks a 6-octet array; throws naming options.mac. */
@@ -151,11 +166,23 @@ export class W5500 implements Device {
   private rxSkipLimit: number;
   private rxCommitBytes: number;
   private ipv6: boolean;
-  /** Transfer buffer: 3 header octets + MTU + the next frame's 2-octet length header. */
+  /** Register transfers: 3 header octets + up to 12 data octets (allocated once; views of it). */
   private io: Uint8Array;
   private io4: Uint8Array;
   private io5: Uint8Array;
-  private io6: Uint8Array;
+  private io9: Uint8Array;
+  /** Buffer reads: [offset hi, offset lo, control, {data: 0, count: n}] (Espruino clocks n octets). */
+  private rd = { data: 0, count: 0 };
+  private rdCmd: any[];
+  /** Buffer writes: [3-octet header, frame view] in one call, no copy. */
+  private wrHead = new Uint8Array(3);
+  private wrCmd: any[];
+  /** SEND and the Sn_IR clear in one VDM burst from Sn_CR: [hdr, hdr, ctrl, Sn_CR, Sn_IR]. */
+  private sendCmd = new Uint8Array(5);
+  /** The last RX buffer read (as SPI.send returned it): frames at r[rPos..rEnd) are not yet taken. */
+  private r: Uint8Array | null = null;
+  private rPos = 0;
+  private rEnd = 0;
   /** Local copies of Sn_RX_RD and Sn_TX_WR (16-bit, carry dropped). */
   private rxRd = 0;
   private txWr = 0;
@@ -163,14 +190,14 @@ export class W5500 implements Device {
   private rxAvail = 0;
   /** Octets consumed but not yet released with RX_RD + RECV. */
   private rxUncommitted = 0;
-  /** The next frame's length header when it came with the previous frame's read, else -1. */
-  private nextHdr = -1;
   /** Sn_IR.RECV may be set and needs clearing before the next Sn_RX_RSR read. */
   private rxIrq = false;
   /** The previous SEND did not report SEND_OK. */
   private txStuck = false;
   /** Multicast blocked (MMB set). */
   private mmb = true;
+  /** options.multicastFilter 'stack': MFEN cleared while multicast is open. */
+  private mfenOffForGroups = false;
   private link = false;
   /** The init sequence completed and socket 0 has not been seen out of MACRAW since. */
   private ready = false;
@@ -192,31 +219,38 @@ export class W5500 implements Device {
     this.sendPolls = positive(o.sendPolls, 64, 'sendPolls');
     this.sizeReads = positive(o.sizeReads, 8, 'sizeReads');
     this.rxSkipLimit = positive(o.rxSkipLimit, 16, 'rxSkipLimit');
-    this.rxCommitBytes = positive(o.rxCommitBytes, 4096, 'rxCommitBytes');
+    this.rxCommitBytes = positive(o.rxCommitBytes, 6144, 'rxCommitBytes');
     this.resetPolls = positive(o.resetPolls, 100, 'resetPolls');
     this.ipv6 = !!o.ipv6;
-    this.io = new Uint8Array(3 + MACRAW_MTU + MACRAW_HEADER);
+    this.io = new Uint8Array(15);
     this.io4 = this.io.subarray(0, 4);
     this.io5 = this.io.subarray(0, 5);
-    this.io6 = this.io.subarray(0, 6);
+    this.io9 = this.io.subarray(0, 9);
+    this.rdCmd = [0, 0, 0, this.rd];
+    this.wrCmd = [this.wrHead, this.wrHead];
     this.counters = {
       rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, rxBadLength: 0, rxBadSize: 0, rxTooLong: 0,
       tornReads: 0, sizeReadTimeouts: 0, commandTimeouts: 0, sendTimeouts: 0, txLinkDown: 0,
-      reopens: 0, modeChanges: 0, linkChanges: 0, reinits: 0, reinitFailures: 0,
+      reopens: 0, modeChanges: 0, linkChanges: 0, reinits: 0, reinitFailures: 0, waitBounds: 0,
     };
+    if (o.multicastFilter !== undefined && o.multicastFilter !== 'mfen' && o.multicastFilter !== 'stack') {
+      throw new Error('W5500: options.multicastFilter must be "mfen" or "stack"');
+    }
+    this.mfenOffForGroups = o.multicastFilter === 'stack';
     var delay = o.delayMs || null;
     this.delay = delay;
 
-    // Hardware reset through RSTn, if wired (datasheet §5.5.1: low for at least 500 µs).
+    // Hardware reset through RSTn, if wired (datasheet §5.5.1: RSTn low for at least 500 µs, then the
+    // PLL locks within 1 ms; no SPI before that).
     if (o.reset !== undefined) {
       var writePin = o.writePin || (typeof digitalWrite === 'function' ? digitalWrite : null);
       if (!writePin) throw new Error('W5500: options.reset needs options.writePin (no global digitalWrite)');
       writePin(o.reset, 0);
-      if (delay) delay(1);
+      this.wait(1);
       writePin(o.reset, 1);
-      if (delay) delay(2);
+      this.wait(2);
     }
-    var preset = o.mac === undefined ? this.readBytes(BSB_COMMON, SHAR, 6) : null;
+    var preset = o.mac === undefined ? this.readRegs(BSB_COMMON, SHAR, 6).subarray(3, 9) : null;
 
     var err = this.resetChip();
     if (err) throw new Error(err);
@@ -236,7 +270,17 @@ export class W5500 implements Device {
     this.ready = true;
   }
 
-  /** Init, step 1 (datasheet §4.1 MR): MR = RST, poll until it reads 0 (bounded), then VERSIONR = 0x04 (it may
+  /** Waits `ms` milliseconds: options.delayMs, else a busy-wait until Date.now() has moved on by more than
+   *  `ms` (so at least `ms` passed at 1 ms resolution), bounded by 100000 reads (waitBounds). */
+  private wait(ms: number): void {
+    if (this.delay) { this.delay(ms); return; }
+    var end = Date.now() + ms + 1;
+    for (var i = 0; Date.now() < end; i++) {
+      if (i >= 100000) { this.counters.waitBounds++; return; }
+    }
+  }
+
+  /** Init (datasheet §4.1, §4.2), step 1: MR = RST, poll until it reads 0 (bounded), then VERSIONR = 0x04 (it may
    *  read 0 just after reset, so poll it too). Returns '' when done, else the reason. */
   private resetChip(): string {
     var delay = this.delay;
@@ -321,9 +365,10 @@ export class W5500 implements Device {
     var r = this.spi.send(this.io5, this.cs);
     return (r[3] << 8) | r[4];
   }
-  private readBytes(bsb: number, off: number, n: number): Uint8Array {
+  /** Reads n ≤ 12 octets of registers (one VDM frame); the data starts at index 3. */
+  private readRegs(bsb: number, off: number, n: number): Uint8Array {
     this.head(bsb, off, false);
-    return this.spi.send(this.io.subarray(0, 3 + n), this.cs).subarray(3, 3 + n);
+    return this.spi.send(n === 6 ? this.io9 : this.io.subarray(0, 3 + n), this.cs);
   }
   private write1(bsb: number, off: number, v: number): void {
     this.head(bsb, off, true);
@@ -378,7 +423,8 @@ export class W5500 implements Device {
   }
 
   private mode(): number {
-    return Sn_MR_MACRAW | Sn_MR_MFEN | (this.mmb ? Sn_MR_MMB : 0) | (this.ipv6 ? 0 : Sn_MR_MIP6B);
+    var mfen = this.mmb || !this.mfenOffForGroups ? Sn_MR_MFEN : 0;
+    return Sn_MR_MACRAW | mfen | (this.mmb ? Sn_MR_MMB : 0) | (this.ipv6 ? 0 : Sn_MR_MIP6B);
   }
 
   /** Closes socket 0 if needed, writes Sn_MR, opens it in MACRAW and reloads the pointers.
@@ -392,12 +438,12 @@ export class W5500 implements Device {
     this.command(Sn_CR_OPEN);
     var ok = this.waitState(SOCK_MACRAW);
     // One burst: Sn_TX_WR (0x24), Sn_RX_RSR (0x26), Sn_RX_RD (0x28).
-    var p = this.readBytes(S0_REG, Sn_TX_WR, 6);
-    this.txWr = (p[0] << 8) | p[1];
-    this.rxRd = (p[4] << 8) | p[5];
+    var p = this.readRegs(S0_REG, Sn_TX_WR, 6);
+    this.txWr = (p[3] << 8) | p[4];
+    this.rxRd = (p[7] << 8) | p[8];
     this.rxAvail = 0;
     this.rxUncommitted = 0;
-    this.nextHdr = -1;
+    this.r = null;
     this.txStuck = false;
     this.rxIrq = true;
     return ok;
@@ -418,61 +464,83 @@ export class W5500 implements Device {
     this.rxUncommitted = 0;
   }
 
+  /** Reads Sn_RX_RSR, Sn_RX_RD and Sn_RX_WR in one burst (0x26–0x2B) until RSR = WR − RD (the two octets
+   *  of a size register can change between reads, datasheet pp. 54–55: a consistent triple is not torn).
+   *  Returns the octets waiting beyond what the driver has read (Sn_RX_WR − its own RX_RD), or -1 when
+   *  no consistent read came within sizeReads (counted). */
+  private rxWaiting(): number {
+    for (var i = 0; i <= this.sizeReads; i++) {
+      var p = this.readRegs(S0_REG, Sn_RX_RSR, 6);
+      var wr = (p[7] << 8) | p[8];
+      if ((((p[3] << 8) | p[4]) - wr + ((p[5] << 8) | p[6])) & 0xffff) { this.counters.tornReads++; continue; }
+      return (wr - this.rxRd) & 0xffff;
+    }
+    this.counters.sizeReadTimeouts++;
+    return -1;
+  }
+
+  /** Reads the RX buffer at the driver's Sn_RX_RD: as many waiting octets as one frame and its header can
+   *  take (more frames when they are small), in one call at the raw 16-bit pointer (the chip maps it
+   *  modulo the buffer size, datasheet p. 31). */
+  private fetch(): void {
+    var n = this.rxAvail < MACRAW_HEADER + MACRAW_MTU + MACRAW_HEADER ? this.rxAvail : MACRAW_HEADER + MACRAW_MTU + MACRAW_HEADER;
+    var c = this.rdCmd;
+    c[0] = this.rxRd >> 8;
+    c[1] = this.rxRd & 0xff;
+    c[2] = (S0_RX << 3);
+    this.rd.count = n;
+    this.r = this.spi.send(c as any, this.cs);
+    this.rPos = 3;
+    this.rEnd = 3 + n;
+  }
+
   /**
    * Copies the next received frame (Ethernet header first, no FCS) into frame[0..n) and returns n, or 0
    * when nothing is waiting. Never blocks; every loop is bounded. RX (datasheet §4.2 Sn_RX_RSR, Sn_RX_RD, RECV):
-   *  1. Sn_RX_RSR, read until two reads agree (only when no frame is already known to be waiting);
-   *  2. the 2-octet big-endian length header at Sn_RX_RD (it counts itself), sanity-checked: outside
-   *     16..1516 or beyond RSR → the socket is reopened and rxBadLength counted (zephyr #46684 recovery);
-   *  3. the frame at Sn_RX_RD + 2, read together with the next frame's header when RSR says one follows,
-   *     at the raw 16-bit pointer (the chip maps it modulo the buffer size, datasheet p. 31);
-   *  4. Sn_RX_RD += header; Sn_RX_RD written and RECV issued when the known frames are used up or
-   *     rxCommitBytes have been consumed.
+   *  1. when no frame is known to be waiting: Sn_IR.RECV cleared (so a frame arriving after this raises
+   *     INTn again), then Sn_RX_RSR/RD/WR in one consistent burst (rxWaiting);
+   *  2. the waiting octets read in one call (fetch): the 2-octet big-endian length header (it counts
+   *     itself) and the frame, and the frames after it while they fit; the next call takes them from
+   *     that read without SPI. A header outside 16..1516 or beyond what is waiting reopens the socket
+   *     (rxBadLength; zephyr #46684 recovery);
+   *  3. Sn_RX_RD written and RECV issued once rxCommitBytes have been read (datasheet p. 55).
    * A frame longer than `frame` is skipped and counted (rxTooLong).
    */
   receive(frame: Uint8Array): number {
     var c = this.counters;
     if (!this.ready) return 0;
     for (var skipped = 0; skipped < this.rxSkipLimit; skipped++) {
-      var hdr = this.nextHdr;
       if (this.rxAvail === 0) {
-        if (this.rxUncommitted) this.commitRx();
+        this.r = null;
         if (this.intPin !== undefined && this.readPin && this.readPin(this.intPin)) return 0;
         if (this.rxIrq || this.intPin !== undefined) {
-          // Clear Sn_IR.RECV before reading RSR, so a frame arriving after this read raises INTn again.
           this.write1(S0_REG, Sn_IR, Sn_IR_RECV);
           this.rxIrq = false;
         }
-        var avail = this.readSize(Sn_RX_RSR);
+        var avail = this.rxWaiting();
         if (avail <= 0) return 0;
         if (avail > MEMORY_SIZE) { c.rxBadSize++; this.reopen(); return 0; }
         this.rxAvail = avail;
         this.rxIrq = true;
-        hdr = -1;
       }
-      if (hdr < 0) hdr = this.read2(S0_RX, this.rxRd);
+      var r = this.r;
+      if (r === null || this.rPos + MACRAW_HEADER > this.rEnd) { this.fetch(); r = this.r as Uint8Array; }
+      var hdr = (r[this.rPos] << 8) | r[this.rPos + 1];
       var len = hdr - MACRAW_HEADER;
       if (len < MIN_FRAME || len > MACRAW_MTU || hdr > this.rxAvail) {
         c.rxBadLength++;
         this.reopen();
         return 0;
       }
-      var rest = this.rxAvail - hdr;
+      if (this.rPos + hdr > this.rEnd) { this.fetch(); r = this.r as Uint8Array; } // the frame starts this read
       var fits = len <= frame.length;
-      if (fits) {
-        var extra = rest >= MACRAW_HEADER ? MACRAW_HEADER : 0;
-        this.head(S0_RX, (this.rxRd + MACRAW_HEADER) & 0xffff, false);
-        var r = this.spi.send(this.io.subarray(0, 3 + len + extra), this.cs);
-        frame.set(r.subarray(3, 3 + len));
-        this.nextHdr = extra ? (r[3 + len] << 8) | r[4 + len] : -1;
-      } else {
-        c.rxTooLong++;
-        this.nextHdr = -1;
-      }
+      if (fits) frame.set(r.subarray(this.rPos + MACRAW_HEADER, this.rPos + hdr));
+      else c.rxTooLong++;
+      this.rPos += hdr;
       this.rxRd = (this.rxRd + hdr) & 0xffff;
-      this.rxAvail = rest;
+      this.rxAvail -= hdr;
       this.rxUncommitted += hdr;
-      if (rest === 0 || this.rxUncommitted >= this.rxCommitBytes) this.commitRx();
+      if (this.rxUncommitted >= this.rxCommitBytes) this.commitRx();
       if (fits) {
         c.rxFrames++;
         c.rxBytes += len;
@@ -482,31 +550,42 @@ export class W5500 implements Device {
     return 0;
   }
 
+  /** Sn_TX_FSR, Sn_TX_RD and Sn_TX_WR in one burst (0x20–0x25), read until FSR = 16 KB − (WR − RD) (a
+   *  consistent triple is not torn, datasheet pp. 54–55; at most sizeReads more reads, counted): true
+   *  when the whole buffer is free, i.e. every SEND has completed. */
+  private txDone(): boolean {
+    for (var i = 0; i <= this.sizeReads; i++) {
+      var p = this.readRegs(S0_REG, Sn_TX_FSR, 6);
+      var fsr = (p[3] << 8) | p[4];
+      if (fsr !== MEMORY_SIZE - ((((p[7] << 8) | p[8]) - ((p[5] << 8) | p[6])) & 0xffff)) { this.counters.tornReads++; continue; }
+      return fsr === MEMORY_SIZE;
+    }
+    this.counters.sizeReadTimeouts++;
+    return false;
+  }
+
   /**
    * Transmits frame[0..length) (Ethernet header first, no FCS; the chip pads short frames). TX (datasheet §4.2 Sn_TX_FSR, Sn_TX_WR, SEND):
-   *  1. only if the previous SEND never reported SEND_OK: Sn_TX_FSR, read until two reads agree; when it
-   *     shows the whole buffer free the late SEND_OK is cleared; otherwise, link down → false (txLinkDown),
-   *     link up → the socket is reopened (reopens). After SEND_OK the buffer is free by definition, so the
-   *     normal path skips this read;
-   *  2. the frame at Sn_TX_WR (one SPI call), Sn_TX_WR += length, SEND;
-   *  3. Sn_CR and Sn_IR polled in one 2-octet burst until CR = 0 and SEND_OK (at most sendPolls reads),
-   *     then SEND_OK cleared. On timeout: false, sendTimeouts counted (esp-idf #6233); the last poll
-   *     also reads Sn_SR (3 octets), and the chip is re-initialised if socket 0 is no longer MACRAW.
+   *  1. only if the previous SEND never completed: Sn_TX_FSR/TX_RD/TX_WR read (txDone); when it has
+   *     completed since, go on; otherwise, link down → false (txLinkDown), link up → the socket is
+   *     reopened (reopens). After a completed SEND the buffer is free by definition;
+   *  2. the frame at Sn_TX_WR (one SPI call, the header and a view of the frame), Sn_TX_WR += length;
+   *  3. Sn_CR = SEND with, in the same burst, Sn_IR = RECV | SEND_OK cleared (the RECV flag for the next
+   *     receive, when no INTn pin is watched: the next receive reads the pointers anyway);
+   *  4. the SEND's end: txDone polled (at most sendPolls reads). On timeout: false, sendTimeouts counted
+   *     (esp-idf #6233), and the chip is re-initialised if socket 0 is no longer MACRAW (a chip reset).
    * Returns false at once (txLinkDown) while a failed re-initialisation leaves the chip unusable.
    * Throws when length is not 14..1514 or exceeds frame.length (API misuse).
    */
   send(frame: Uint8Array, length: number): boolean {
     if (!(length >= MIN_FRAME && length <= MACRAW_MTU && length <= frame.length)) {
-      throw new Error('W5500 send: length must be 14..1514 octets and within the frame (got ' + length + ')');
+      throw new Error(ERROR_TEXT ? 'W5500 send: length must be 14..1514 octets and within the frame (got ' + length + ')' : 'W5500 send: length 14..1514');
     }
     var c = this.counters;
     if (!this.ready) { c.txLinkDown++; return false; }
     if (this.txStuck) {
-      var free = this.readSize(Sn_TX_FSR);
-      if (free === MEMORY_SIZE) {
-        this.write1(S0_REG, Sn_IR, Sn_IR_SEND_OK);
-        this.txStuck = false;
-      } else if (!this.readLink()) {
+      if (this.txDone()) this.txStuck = false;
+      else if (!this.readLink()) {
         c.txLinkDown++;
         return false;
       } else {
@@ -514,30 +593,33 @@ export class W5500 implements Device {
         if (!this.ready) { c.txLinkDown++; return false; }
       }
     }
-    this.head(S0_TX, this.txWr, true);
-    var io = this.io;
-    io.set(frame.subarray(0, length), 3);
-    this.spi.write(io.subarray(0, 3 + length), this.cs);
+    var h = this.wrHead;
+    h[0] = this.txWr >> 8;
+    h[1] = this.txWr & 0xff;
+    h[2] = (S0_TX << 3) | CTRL_RWB;
+    this.wrCmd[1] = length === frame.length ? frame : frame.subarray(0, length);
+    this.spi.write(this.wrCmd as any, this.cs);
     this.txWr = (this.txWr + length) & 0xffff;
     this.write2(S0_REG, Sn_TX_WR, this.txWr);
-    this.write1(S0_REG, Sn_CR, Sn_CR_SEND);
-    var polls = this.sendPolls, sr = SOCK_MACRAW;
-    for (var i = 0; i < polls; i++) {
-      this.head(S0_REG, Sn_CR, false);
-      // Sn_CR, Sn_IR (0x01, 0x02); the last poll also takes Sn_SR (0x03).
-      var r = this.spi.send(i === polls - 1 ? this.io6 : this.io5, this.cs);
-      if (r[3] === 0 && (r[4] & Sn_IR_SEND_OK)) {
-        this.write1(S0_REG, Sn_IR, Sn_IR_SEND_OK);
+    var sc = this.sendCmd;
+    sc[0] = 0;
+    sc[1] = Sn_CR;
+    sc[2] = (S0_REG << 3) | CTRL_RWB;
+    sc[3] = Sn_CR_SEND;
+    sc[4] = Sn_IR_SEND_OK | (this.intPin === undefined ? Sn_IR_RECV : 0);
+    this.spi.write(sc, this.cs);
+    if (this.intPin === undefined) this.rxIrq = false;
+    for (var i = 0; i < this.sendPolls; i++) {
+      if (this.txDone()) {
         c.txFrames++;
         c.txBytes += length;
         return true;
       }
-      if (i === polls - 1) sr = r[5];
     }
     c.sendTimeouts++;
     this.txStuck = true;
-    // A chip reset closes socket 0: the SEND never completes. Confirmed by one more read of Sn_SR.
-    if (sr !== SOCK_MACRAW && this.read1(S0_REG, Sn_SR) !== SOCK_MACRAW) this.reinit();
+    // A chip reset closes socket 0: the SEND never completes.
+    if (this.socketLost()) this.reinit();
     return false;
   }
 

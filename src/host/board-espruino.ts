@@ -30,6 +30,9 @@ export interface BusDevice {
   mosi?: string;
   /** One CS-low transaction: returns MISO octets (a new array) when `read`, else undefined. */
   transfer(mosi: Uint8Array, read: boolean): Uint8Array | undefined;
+  /** Slowest SPI clock the chip works reliably at (bits per second) and why: `setup` of its bus below it
+   *  prints a warning (e.g. the ENC28J60's 8 MHz, errata DS80349C item 1). */
+  minBaud?: { baud: number; why: string };
 }
 
 /** An input pin driven by something outside the script (a chip's INT output). */
@@ -381,6 +384,9 @@ export function installEspruino(sb: Es5Sandbox, loop: EventLoop, log: (line: str
       b.sck = options && options.sck ? pinName(options.sck) : undefined;
       b.miso = options && options.miso ? pinName(options.miso) : undefined;
       b.mosi = options && options.mosi ? pinName(options.mosi) : undefined;
+      for (const d of devices) {
+        if (d.bus === b.name && d.minBaud && b.baud < d.minBaud.baud) log('bench: WARNING ' + b.name + '.setup baud ' + b.baud + ' is below ' + d.minBaud.baud + ' for the chip with CS ' + d.cs + ': ' + d.minBaud.why);
+      }
     },
     send(o: object, data: unknown, cs: unknown) {
       const b = busOf.get(o)!;

@@ -229,17 +229,15 @@ export async function startBoard(scriptPath: string, options: BoardOptions = {})
 /** Creates the simulator for `spec`, puts it on the hub and on its bus, and wires INT and RESET. */
 function wireChip(spec: ChipSpec, hub: Hub, loop: EventLoop, io: EspruinoIo): BoardChip {
   if (spec.chip === 'enc28j60') {
-    const sim = new Enc28j60Sim();
+    // The chip's time is the board loop's (SPI transfers are charged to the loop's clock), so it never
+    // runs ahead of the board: a transmission started after a flood ends one wire time later.
+    const sim = new Enc28j60Sim({ clock: () => loop.nowUs() });
     sim.attach(hub);
-    // The simulator keeps its own µs clock; keep it at least at board time (it runs ahead during SPI).
-    const base = sim.nowUs - loop.nowUs();
-    const sync = (): void => {
-      const target = loop.nowUs() + base;
-      if (target > sim.nowUs) sim.advance(target - sim.nowUs);
-    };
+    const sync = (): void => sim.advance(0); // completes what fell due while the script made no SPI call
     loop.idleHooks.push(sync);
     io.addDevice({
       bus: spec.bus, cs: spec.cs, sck: spec.sck, miso: spec.miso, mosi: spec.mosi,
+      minBaud: { baud: 8000000, why: 'ENC28J60 errata 1: below 8 MHz MAC/MII register reads may be wrong (set baud: 8000000 or more)' },
       transfer(mosi, read) {
         sync();
         if (read) return sim.spi.send(mosi, spec.cs);
@@ -254,7 +252,7 @@ function wireChip(spec: ChipSpec, hub: Hub, loop: EventLoop, io: EspruinoIo): Bo
     }
     return { spec, sim };
   }
-  const sim = new W5500Sim({ cs: spec.cs }).attach(hub);
+  const sim = new W5500Sim({ cs: spec.cs, clock: () => loop.nowUs() }).attach(hub);
   io.addDevice({
     bus: spec.bus, cs: spec.cs, sck: spec.sck, miso: spec.miso, mosi: spec.mosi,
     transfer(mosi, read) {

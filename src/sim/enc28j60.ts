@@ -11,7 +11,8 @@
  * SPI side: `sim.spi.send(data, cs)` / `sim.spi.write(data, cs)` are one CS-low transaction each, run
  * through a byte state machine (opcode, argument, data octets) that restarts when CS rises.
  * Time: simulated microseconds (`sim.nowUs`) advance by 8 bits / `baud` for every SPI octet, plus
- * `csOverheadUs` per transaction, and by `advance(us)`/`delayMs(ms)`. MII operations (10.24 µs),
+ * `csOverheadUs` per transaction, and by `advance(us)`/`delayMs(ms)`; or, with the `clock` option, they
+ * follow that clock alone (a bench board's loop). MII operations (10.24 µs),
  * transmissions (0.8 µs per octet on a 10 Mb/s wire) and scheduled link changes complete when the time
  * passes them.
  * Wire side: `deliver(frame, length)` is a frame arriving from the wire (no FCS; the sim pads it to 60
@@ -22,6 +23,8 @@
  * `driverErrors` with a message in `driverErrorLog`.
  */
 import type { Hub, WirePort } from './hub';
+import type { SpiData } from '../drivers/device';
+import { spiOctets } from './spi';
 
 /** Errata behaviours that can be switched on (all off by default). */
 export interface Enc28j60Errata {
@@ -60,6 +63,12 @@ export interface Enc28j60SimOptions {
   linkUp?: boolean;
   /** When set, the chip is absent: MISO reads this value (0x00 or 0xFF) for every octet. */
   absentMiso?: number;
+  /** The chip's time source, µs (monotonic). When given, the chip's time is this clock's and nothing
+   *  else moves it: SPI octets, `advance` and `delayMs` add nothing, and every SPI transaction, `deliver`
+   *  and `advance` call first catches up with it. For a bench board, whose loop owns the time (the
+   *  board charges SPI transfers to its own clock), so the chip never runs ahead of the board. Default:
+   *  the chip keeps its own time, moved by SPI octets (8 bits / `baud`), `advance` and `delayMs`. */
+  clock?: () => number;
 }
 
 /** One transmitted frame as seen on the wire (for tests). */
@@ -149,7 +158,7 @@ export function simHashIndex(da: Uint8Array, off = 0): number {
 
 export class Enc28j60Sim implements WirePort {
   /** The mock SPI bus (Espruino's SPI shape). `cs` is accepted and ignored. */
-  readonly spi: { send(data: Uint8Array | number[] | number, cs?: unknown): Uint8Array; write(data: Uint8Array | number[] | number, cs?: unknown): void };
+  readonly spi: { send(data: SpiData | number[], cs?: unknown): Uint8Array; write(data: SpiData | number[], cs?: unknown): void };
   /** Advances simulated time by `ms` milliseconds (pass as the driver's `delayMs` option). */
   readonly delayMs: (ms: number) => void;
   /** The 8 KB buffer memory. */
@@ -198,8 +207,12 @@ export class Enc28j60Sim implements WirePort {
   private smPos = 0;
   private smOp = 0;
   private smArg = 0;
+  private timeSource: (() => number) | null;
+  /** A transmission aborted since the last TXRST (errata 12: clearing TXRST then raises TXERIF). */
+  private txAbortSinceReset = false;
 
   constructor(options: Enc28j60SimOptions = {}) {
+    this.timeSource = options.clock ?? null;
     this.baud = options.baud ?? 8e6;
     this.csOverheadUs = options.csOverheadUs ?? 0;
     this.revision = options.revision ?? 0x06;
@@ -237,6 +250,7 @@ export class Enc28j60Sim implements WirePort {
 
   /** A frame arrives from the wire: frame[0..length), no FCS. Copied if stored. */
   deliver(frame: Uint8Array, length: number): void {
+    this.sync();
     this.runEvents();
     this.receiveFrame(frame, length);
   }
@@ -245,8 +259,16 @@ export class Enc28j60Sim implements WirePort {
 
   /** Advances simulated time by `us` microseconds, completing what falls due. */
   advance(us: number): void {
-    this.nowUs += us;
+    if (this.timeSource) this.sync();
+    else this.nowUs += us;
     this.runEvents();
+  }
+
+  /** With an external clock: catches up with it (never moves time backwards). */
+  private sync(): void {
+    if (!this.timeSource) return;
+    const t = this.timeSource();
+    if (t > this.nowUs) this.nowUs = t;
   }
 
   /** Level of the INT pin (active low: 0 = interrupt pending). */
@@ -310,18 +332,19 @@ export class Enc28j60Sim implements WirePort {
 
   // ------------------------------------------------------------------ SPI
 
-  private transaction(data: Uint8Array | number[] | number, kind: 'send' | 'write'): Uint8Array | void {
-    const mosi = typeof data === 'number' ? Uint8Array.of(data & 0xff) : data instanceof Uint8Array ? data : Uint8Array.from(data);
+  private transaction(data: SpiData | number[], kind: 'send' | 'write'): Uint8Array | void {
+    const mosi = spiOctets(data);
     const n = mosi.length;
     this.spiStats.transactions++;
     this.spiStats.octets += n;
     if (kind === 'send') this.spiStats.sends++;
     else this.spiStats.writes++;
     if (this.onTransaction) this.onTransaction(mosi, kind);
-    this.nowUs += this.csOverheadUs;
+    if (this.timeSource) this.sync();
+    else this.nowUs += this.csOverheadUs;
     this.runEvents();
     const out = kind === 'send' ? new Uint8Array(n) : null;
-    const usPerOctet = 8e6 / this.baud;
+    const usPerOctet = this.timeSource ? 0 : 8e6 / this.baud;
     this.csLow();
     for (let i = 0; i < n; i++) {
       const r = this.clock(mosi[i]);
@@ -399,7 +422,7 @@ export class Enc28j60Sim implements WirePort {
             return 0;
           }
           const old = this.readReg(bank, arg, false);
-          this.writeReg(bank, arg, this.smOp === 4 ? old | b : old & ~b, this.smOp === 4 ? 'bfs' : 'bfc');
+          this.writeReg(bank, arg, this.smOp === 4 ? old | b : old & ~b, this.smOp === 4 ? 'bfs' : 'bfc', b);
         }
         return 0;
       default:
@@ -467,7 +490,8 @@ export class Enc28j60Sim implements WirePort {
     }
   }
 
-  private writeReg(bank: number, addr: number, v: number, how: 'wcr' | 'bfs' | 'bfc'): void {
+  /** `v` is the register's new value; for BFS/BFC `mask` is the command's bit mask. */
+  private writeReg(bank: number, addr: number, v: number, how: 'wcr' | 'bfs' | 'bfc', mask = 0): void {
     const i = this.idx(bank, addr);
     const old = this.regs[i];
     const rxen = (this.regs[ECON1] & ECON1_RXEN) !== 0;
@@ -490,9 +514,13 @@ export class Enc28j60Sim implements WirePort {
         this.updateInt();
         return;
       case ESTAT:
-        // GUESS: software may clear LATECOL, TXABRT and BUFER; the other bits are read-only.
-        if (how === 'bfc') this.regs[ESTAT] = old & (v | ~(ESTAT_LATECOL | ESTAT_TXABRT | 0x40));
-        else this.driverError(`${how.toUpperCase()} to read-only ESTAT`);
+        // The datasheet's ESTAT register description: BUFER and TXABRT are R/C (software clears them with BFC); INT,
+        // LATECOL, RXBUSY and CLKRDY are read-only. A BFC naming a read-only bit is a driver bug (the
+        // chip ignores that part). LATECOL is cleared by the chip when a new transmission starts
+        // (GUESS, see docs/simulator-guesses.md).
+        if (how !== 'bfc') { this.driverError(`${how.toUpperCase()} to ESTAT (only BFC of BUFER/TXABRT is allowed)`); return; }
+        if (mask & ~(ESTAT_TXABRT | 0x40)) this.driverError(`BFC of read-only ESTAT bits 0x${(mask & ~(ESTAT_TXABRT | 0x40)).toString(16)} (LATECOL, INT, RXBUSY and CLKRDY are read-only)`);
+        this.regs[ESTAT] = old & ~(mask & (ESTAT_TXABRT | 0x40));
         return;
       case EIE:
         this.regs[EIE] = v;
@@ -570,12 +598,22 @@ export class Enc28j60Sim implements WirePort {
       this.txDoneUs = -1;
       this.txStuck = false;
       this.regs[ECON1] &= ~ECON1_TXRTS;
+    } else if (old & ECON1_TXRST && this.txAbortSinceReset) {
+      // Errata DS80349C item 12: "Clearing ECON1.TXRST may cause a new transmit error interrupt event
+      // (EIR.TXERIF will become set). Therefore, the interrupt flag should be cleared after the Reset
+      // is completed." Modelled as: it does, whenever a transmission aborted since the last TXRST (the
+      // case the errata's reset is for; GUESS: which condition triggers it, docs/simulator-guesses.md).
+      this.txAbortSinceReset = false;
+      this.regs[EIR] |= EIR_TXERIF;
+      this.updateInt();
     }
     if (nv & ECON1_RXRST && !(old & ECON1_RXRST)) {
-      // GUESS (DS39662E §7.2): RXRST empties the ring: EPKTCNT = 0, ERXWRPT = ERXST, PKTIF cleared.
-      this.epktcnt = 0;
-      this.set16(A.ERXWRPTL, this.get16(A.ERXSTL));
-      this.regs[EIR] &= ~EIR_PKTIF;
+      // RXRST resets the receive logic only (DS §11 "Receive Only Reset": the buffer management,
+      // host interface, transmit logic, MAC and PHY are not affected). So EPKTCNT keeps its count and
+      // PKTIF stays set with it; ERXWRPT is not moved either (the driver's ERXST write moves it, DS §6.1).
+      // This follows the datasheet and the drivers that decrement EPKTCNT to 0 after an RX reset;
+      // Linux's enc28j60.c does not, and a chip that cleared EPKTCNT would make that harmless
+      // (docs/simulator-guesses.md lists this as the first thing to check on hardware).
       this.updateInt();
     }
     if (nv & ECON1_DMAST && !(old & ECON1_DMAST)) this.runDma();
@@ -616,6 +654,7 @@ export class Enc28j60Sim implements WirePort {
     this.miiDoneUs = -1;
     this.txDoneUs = -1;
     this.txStuck = false;
+    this.txAbortSinceReset = false;
     this.updateInt();
   }
 
@@ -699,6 +738,7 @@ export class Enc28j60Sim implements WirePort {
 
   private startTx(): void {
     if (this.txStuck) return;
+    this.regs[ESTAT] &= ~ESTAT_LATECOL; // reflects the transmission in progress (GUESS)
     const st = this.get16(A.ETXSTL), nd = this.get16(A.ETXNDL);
     const len = nd - st; // ETXND is the last octet; ETXST holds the control byte
     const wire = Math.max(len, 60) + 4;
@@ -772,6 +812,7 @@ export class Enc28j60Sim implements WirePort {
     if (abort) {
       this.regs[EIR] |= EIR_TXERIF;
       this.regs[ESTAT] |= ESTAT_TXABRT | (late ? ESTAT_LATECOL : 0);
+      this.txAbortSinceReset = true;
       if (this.errata.txrtsStuckAfterAbort) this.txStuck = true;
     }
     if (!this.txStuck) this.regs[ECON1] &= ~ECON1_TXRTS;

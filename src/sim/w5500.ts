@@ -24,11 +24,18 @@
  * down, or with `faults.sendOkNever`, leaves the data in TX memory and never sets SEND_OK; the chip pads
  * frames to 60 octets on transmit; frames arriving shorter than 60 octets are zero-padded (the wire
  * minimum) and frames shorter than 14 or longer than 1514 are dropped; INTLEVEL is stored but not timed;
- * Sn_IR.RECV is set once per stored frame (not again after a RECV that leaves data); RSTn (`setRstn`)
- * takes effect at once (no 1 ms PLL lock).
- * Time is counted in SPI frames: latency knobs delay completion by that many SPI calls.
+ * Sn_IR.RECV is set once per stored frame (not again after a RECV that leaves data); a RSTn pulse shorter
+ * than 500 µs resets nothing.
+ * Time: `nowUs` (µs) moves by 8 bits / `baud` per SPI octet and by `advance`/`delayMs`, or follows the
+ * `clock` option alone (a bench board's loop). It times the RSTn pulse and the PLL lock after it
+ * (datasheet §5.5.1 reset timing: RSTn low ≥ 500 µs, then up to 1 ms until the PLL is locked; SPI in that
+ * time is misuse and reads 0). The latency knobs count SPI frames, not time.
+ * MFEN: `mfenMode` 'observed' (default) lets 01:00:5e and 33:33 through with MFEN set, as other drivers
+ * report of real chips; 'datasheet' passes only our unicast and broadcast, as the datasheet describes
+ * MFEN (a part that follows it). See docs/simulator-guesses.md.
  */
-import type { Pin, SpiBus } from '../drivers/device';
+import type { Pin, SpiBus, SpiData } from '../drivers/device';
+import { spiOctets } from './spi';
 import type { Hub, WirePort } from './hub';
 import * as R from '../drivers/w5500-regs';
 
@@ -64,6 +71,10 @@ export interface W5500Misuse {
   zeroSizeBuffer: number;
   /** SPI call while RSTn is held low (the chip does not answer). */
   spiDuringReset: number;
+  /** RSTn pulse shorter than 500 µs (datasheet §5.5.1): ignored, the chip is not reset. */
+  shortResetPulse: number;
+  /** SPI call within 1 ms after RSTn rose (PLL not locked yet, datasheet §5.5.1): MISO reads 0. */
+  spiBeforeReady: number;
 }
 
 export interface W5500SimCounters {
@@ -99,6 +110,11 @@ export interface W5500Faults {
   /** Reads of VERSIONR that return 0 after a reset (datasheet §4.1). */
   versionZeroReads: number;
 }
+
+/** Shortest RSTn low pulse that resets the chip, µs (datasheet §5.5.1, T_RC). */
+export const RESET_LOW_MIN_US = 500;
+/** Time after RSTn rises until the PLL is locked and SPI works, µs (datasheet §5.5.1, T_PL). */
+export const PLL_LOCK_US = 1000;
 
 const SOCKETS = 8;
 const SOCKET_REGS = 0x30;
@@ -139,8 +155,16 @@ export class W5500Sim implements WirePort {
   readonly misuse: W5500Misuse = {
     shortFrame: 0, wrongCs: 0, fdmOverrun: 0, badBlock: 0, readOnlyWrite: 0, commandWhileBusy: 0,
     badCommand: 0, commandWhileClosed: 0, macrawNotSocket0: 0, bufferTotalOver16k: 0, recvPastWrite: 0,
-    badSendLength: 0, sendWhileSending: 0, zeroSizeBuffer: 0, spiDuringReset: 0,
+    badSendLength: 0, sendWhileSending: 0, zeroSizeBuffer: 0, spiDuringReset: 0, shortResetPulse: 0, spiBeforeReady: 0,
   };
+  /** Simulated time, µs (see the file comment). */
+  nowUs = 0;
+  /** SPI clock, bits per second (moves `nowUs` per octet without a `clock`). */
+  baud: number;
+  /** 'observed' (01:00:5e and 33:33 pass MFEN) or 'datasheet' (MFEN passes unicast to SHAR and broadcast only). */
+  mfenMode: 'observed' | 'datasheet';
+  /** Advances simulated time by `ms` milliseconds (pass as the driver's `delayMs` option). */
+  readonly delayMs: (ms: number) => void;
   /** Called with every transmitted frame (after padding), besides the hub. */
   onTransmit: ((frame: Uint8Array, length: number) => void) | null = null;
 
@@ -148,6 +172,9 @@ export class W5500Sim implements WirePort {
   private phyMode: number;
   private resetBusy = 0;
   private rstnLow = false;
+  private rstnLowAt = 0;
+  private readyAt = 0;
+  private timeSource: (() => number) | null;
   private versionZero = 0;
   private intLevelNow = 1;
   private intListeners: Array<(level: number) => void> = [];
@@ -161,9 +188,16 @@ export class W5500Sim implements WirePort {
    * @param options.link  link up at power-on (default true).
    * @param options.shar  MAC address preset in SHAR at power-on, like a WIZ550io's (default zeros;
    *                      MR.RST clears it like any register).
+   * @param options.baud  SPI clock in bits per second (default 8 MHz).
+   * @param options.clock time source in µs; when given the chip's time is that clock alone.
+   * @param options.mfenMode 'observed' (default) or 'datasheet' (see the file comment).
    */
-  constructor(options: { cs?: Pin; link?: boolean; shar?: Uint8Array } = {}) {
+  constructor(options: { cs?: Pin; link?: boolean; shar?: Uint8Array; baud?: number; clock?: () => number; mfenMode?: 'observed' | 'datasheet' } = {}) {
     this.cs = options.cs === undefined ? 'W5500_CS' : options.cs;
+    this.baud = options.baud ?? 8e6;
+    this.timeSource = options.clock ?? null;
+    this.mfenMode = options.mfenMode ?? 'observed';
+    this.delayMs = (ms: number) => this.advance(ms * 1000);
     this.link = options.link === undefined ? true : options.link;
     this.phyMode = 0x38; // OPMD = 0 (pins), OPMDC = 111: all capable, auto-negotiation
     for (let n = 0; n < SOCKETS; n++) {
@@ -234,9 +268,10 @@ export class W5500Sim implements WirePort {
     if (f[0] & 1) {
       if (f[0] === 0x01 && f[1] === 0x00 && f[2] === 0x5e) {
         if (mode & R.Sn_MR_MMB) { c.rxFilteredMulticast++; return false; }
+        if (this.mfenMode === 'datasheet' && mode & R.Sn_MR_MFEN) { c.rxFilteredMulticast++; return false; }
         return true;
       }
-      if (f[0] === 0x33 && f[1] === 0x33) return true;
+      if (f[0] === 0x33 && f[1] === 0x33 && (this.mfenMode === 'observed' || !(mode & R.Sn_MR_MFEN))) return true;
       if (mode & R.Sn_MR_MFEN) { c.rxFilteredMulticast++; return false; }
       return true;
     }
@@ -252,8 +287,37 @@ export class W5500Sim implements WirePort {
    *  the rising edge restores every register, like MR.RST. Give it to the driver as its `writePin`. */
   setRstn(level: boolean | number): void {
     const low = !level;
-    if (this.rstnLow && !low) this.chipReset();
+    this.sync();
+    if (low && !this.rstnLow) this.rstnLowAt = this.nowUs;
+    if (this.rstnLow && !low) {
+      if (this.nowUs - this.rstnLowAt < RESET_LOW_MIN_US) this.misuse.shortResetPulse++;
+      else {
+        this.chipReset();
+        this.readyAt = this.nowUs + PLL_LOCK_US;
+      }
+    }
     this.rstnLow = low;
+  }
+
+  /** Advances simulated time by `us` (with a `clock`: catches up with it instead). */
+  advance(us: number): void {
+    if (this.timeSource) this.sync();
+    else this.nowUs += us;
+  }
+
+  /** With an external clock: catches up with it (never moves time backwards). */
+  private sync(): void {
+    if (!this.timeSource) return;
+    const t = this.timeSource();
+    if (t > this.nowUs) this.nowUs = t;
+  }
+
+  /** Holds RSTn low for `us` (default 1 ms) and releases it: a full hardware reset, as a brown-out or a
+   *  reset button would do. */
+  pulseRstn(us = 1000): void {
+    this.setRstn(0);
+    this.advance(us);
+    this.setRstn(1);
   }
 
   /** Sets the link state (PHYCFGR.LNK, SPD and DPX). */
@@ -530,14 +594,18 @@ export class W5500Sim implements WirePort {
   }
 
   /** One CS-low SPI frame: [offset hi][offset lo][control][data…] (datasheet §2.2). */
-  private transfer(data: Uint8Array | number[], cs: Pin, readBack: boolean): Uint8Array {
+  private transfer(input: SpiData | number[], cs: Pin, readBack: boolean): Uint8Array {
+    const data = spiOctets(input);
     const c = this.counters;
     c.spiCalls++;
     if (readBack) c.spiSendCalls++; else c.spiWriteCalls++;
     c.spiBytes += data.length;
     const out = new Uint8Array(data.length);
     if (cs !== undefined && cs !== this.cs) { this.misuse.wrongCs++; return out; }
+    if (this.timeSource) this.sync();
     if (this.rstnLow) { this.misuse.spiDuringReset++; return out; }
+    if (this.nowUs < this.readyAt) { this.misuse.spiBeforeReady++; this.nowUs += this.timeSource ? 0 : (data.length * 8e6) / this.baud; return out; }
+    if (!this.timeSource) this.nowUs += (data.length * 8e6) / this.baud;
     this.tick();
     if (data.length < 3) { this.misuse.shortFrame++; return out; }
     out[0] = 0x01; out[1] = 0x02; out[2] = 0x03;

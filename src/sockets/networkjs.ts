@@ -14,7 +14,7 @@ import type { StackLike, Lookup } from './dgram';
 function bytesToString(buf: Uint8Array, off: number, len: number): string {
   if (typeof E !== 'undefined' && E && E.toUint8Array) return (E as any).toString(buf.subarray(off, off + len));
   var s = '';
-  // Espruino's apply takes at most 256 arguments: convert in chunks (TARGETS.md)
+  // Espruino's apply takes at most 256 arguments: convert in chunks (docs/engines.md §1)
   for (var i = off, end = off + len; i < end; i += 256)
     s += String.fromCharCode.apply(null, buf.subarray(i, Math.min(end, i + 256)) as any);
   return s;
@@ -22,7 +22,7 @@ function bytesToString(buf: Uint8Array, off: number, len: number): string {
 
 /** Largest UDP payload micronet sends in one datagram: the 1500-octet MTU less 20 (IPv4) and 8 (UDP). */
 var NJS_MAX_PAYLOAD = 1472;
-/** NetworkJS UDP framing header: [address 4][port LE16][length LE16] (TARGETS.md §1). */
+/** NetworkJS UDP framing header: [address 4][port LE16][length LE16] (docs/engines.md §4). */
 var NJS_HEADER = 8;
 
 /** Options of networkjs() and register(). */
@@ -45,7 +45,7 @@ export interface NetworkJsOptions {
 }
 
 /**
- * A NetworkJS driver (TARGETS.md §1) over `stack`: give it to `require("NetworkJS").create(driver)`, and
+ * A NetworkJS driver (docs/engines.md §4) over `stack`: give it to `require("NetworkJS").create(driver)`, and
  * Espruino's built-in `dgram` sends and receives through micronet; register() does that and more (below).
  * UDP only: TCP and HTTP sockets fail (the reason is printed) until micronet has TCP.
  *

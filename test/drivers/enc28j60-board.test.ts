@@ -18,7 +18,11 @@ const core = require(path.join(ROOT, 'dist/micronet.js'));
 
 test('Pico board script: UDP echo on port 7 through driver and simulated chip', () => {
   const hub = new Hub();
-  const sim = new Enc28j60Sim();
+  // The script's default delay busy-waits on the host's Date.now(): the chip's time is that same wall
+  // clock (a real chip's time passes with the board's), never an SPI-octet count that a loaded host
+  // could leave behind or ahead of it.
+  const t0 = process.hrtime.bigint();
+  const sim = new Enc28j60Sim({ clock: () => Number(process.hrtime.bigint() - t0) / 1000 });
   sim.attach(hub);
   const heard: Uint8Array[] = [];
   const peer = {
@@ -84,6 +88,10 @@ test('Pico board script: UDP echo on port 7 through driver and simulated chip', 
       await settle();
       if (i === 0) { intervals[0](); await settle(); } // the slow timer (ARP retry path)
     }
+    // The last reply's transmission ends 70 µs of wall time after it started: let that time pass, then
+    // let the chip finish what fell due.
+    await new Promise((r) => setTimeout(r, 5));
+    sim.advance(0);
     for (const f of heard) {
       const eth = parseEthernet(f);
       if (eth.type !== 0x0800 || f[23] !== 17) continue; // UDP only (the script also sends IGMP reports)

@@ -59,20 +59,28 @@ test('the board script answers UDP echo on 192.0.2.3:7 through the shipped bundl
   const echoes: Buffer[] = [];
   peer.udp.bind(40000, (buf, off, len) => { echoes.push(Buffer.from(buf.subarray(off, off + len))); });
 
+  /** Runs the queued watch callbacks (bounded: a callback that keeps re-queuing fails the test). */
+  function runReady() {
+    for (let i = 0; ready.length; i++) {
+      if (i >= 1000) throw new Error('watch callbacks still queued after 1000 runs');
+      ready.shift()!();
+    }
+  }
+
   /** Runs the board's event loop for `ms`: watch callbacks first, then due timers, 10 ms steps. */
   function runBoard(ms: number) {
     const end = nowMs + ms;
     while (nowMs < end) {
       nowMs += 10;
       peer.poll(nowMs);
-      while (ready.length) ready.shift()!();
+      runReady();
       for (const t of timers.slice()) {
         if (t.next <= nowMs) {
           if (t.repeat) t.next += t.ms; else timers.splice(timers.indexOf(t), 1);
           t.fn();
         }
       }
-      while (ready.length) ready.shift()!();
+      runReady();
       peer.poll(nowMs);
     }
   }

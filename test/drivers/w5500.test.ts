@@ -4,6 +4,7 @@
  * reads, SEND_OK timeout, link flap, MFEN/MMB/MIP6B filtering, SPI call counts, two chips on one hub.
  */
 import { connect, W5500, W5500Options } from '../../src/drivers/w5500';
+import { spiOctets } from '../../src/sim/spi';
 import { W5500Sim } from '../../src/sim/w5500';
 import { Hub } from '../../src/sim/hub';
 import * as R from '../../src/drivers/w5500-regs';
@@ -88,8 +89,8 @@ describe('reset and init (datasheet §4.2 Sn_MR, Sn_CR)', () => {
   });
 
   test('a bus where no chip answers gives a clear Error (MISO low and MISO high)', () => {
-    const low: SpiBus = { send: (d) => new Uint8Array(d.length), write: () => {} };
-    const high: SpiBus = { send: (d) => new Uint8Array(d.length).fill(0xff), write: () => {} };
+    const low: SpiBus = { send: (d) => new Uint8Array(spiOctets(d).length), write: () => {} };
+    const high: SpiBus = { send: (d) => new Uint8Array(spiOctets(d).length).fill(0xff), write: () => {} };
     expect(() => connect(low, 'CS', { mac: MAC_A })).toThrow(/no chip answers on SPI.*VERSIONR reads 0x00/);
     expect(() => connect(high, 'CS', { mac: MAC_A })).toThrow(/no chip answers on SPI.*MR reads 0xff/);
   });
@@ -134,12 +135,25 @@ describe('reset and init (datasheet §4.2 Sn_MR, Sn_CR)', () => {
     expect(delays.slice(0, 2)).toEqual([1, 2]);
   });
 
-  test('RSTn wired to the simulated chip: the pulse resets it (then MR.RST again), and the socket opens', () => {
+  test('RSTn with delayMs from the simulated chip: the pulse and the PLL wait are timed on the chip\'s clock', () => {
     const sim = track(new W5500Sim());
+    const eth = connect(sim.spi, sim.cs, { mac: MAC_A, reset: 'RST', writePin: (_p, v) => sim.setRstn(v), delayMs: sim.delayMs });
+    expect(sim.misuse.shortResetPulse + sim.misuse.spiBeforeReady).toBe(0);
+    expect(sim.counters.resets).toBe(2);
+    expect(eth.counters.waitBounds).toBe(0);
+  });
+
+  test('RSTn wired to the simulated chip, no delayMs: RSTn low ≥ 500 µs, SPI only after the PLL lock; then MR.RST and the socket opens', () => {
+    // The chip's time is the wall clock the driver's default busy-wait reads (Date.now()).
+    const t0 = process.hrtime.bigint();
+    const sim = track(new W5500Sim({ clock: () => Number(process.hrtime.bigint() - t0) / 1000 }));
     // Leave state behind that only a reset clears.
     sim.spi.write([0, R.RTR, 0x04, 0x12, 0x34], sim.cs);
     const eth = connect(sim.spi, sim.cs, { mac: MAC_A, reset: 'RST', writePin: (_p, v) => sim.setRstn(v) });
-    expect(sim.counters.resets).toBe(2);
+    expect(sim.misuse.shortResetPulse).toBe(0); // the datasheet's 500 µs were kept
+    expect(sim.misuse.spiBeforeReady).toBe(0); // and the 1 ms PLL lock
+    expect(eth.counters.waitBounds).toBe(0);
+    expect(sim.counters.resets).toBe(2); // RSTn, then MR.RST
     expect(Array.from(sim.spi.send([0, R.RTR, 0x00, 0, 0], sim.cs).subarray(3))).toEqual([0x07, 0xd0]);
     expect(sim.sockets[0].regs[R.Sn_SR]).toBe(R.SOCK_MACRAW);
     expect(eth.counters.commandTimeouts).toBe(0);
@@ -149,11 +163,12 @@ describe('reset and init (datasheet §4.2 Sn_MR, Sn_CR)', () => {
 describe('receive path', () => {
   test('hundreds of frames of random length: contents intact across ring and 16-bit pointer wrap', () => {
     const sim = track(new W5500Sim());
-    const { eth } = setup({}, sim);
+    const { eth } = setup({ rxCommitBytes: 1 }, sim); // RECV after every frame: RSR back to 0 each time
     const r = rng(7);
     const buf = new Uint8Array(1514);
     let total = 0, k = 0;
-    while (k < 700) {
+    for (let round = 0; k < 700; round++) {
+      if (round >= 700) throw new Error('700 rounds did not deliver 700 frames');
       // Batches of 1..6 frames, so the driver sees single frames and runs of frames.
       const batch: Uint8Array[] = [];
       const m = 1 + (r() % 6);
@@ -221,7 +236,7 @@ describe('receive path', () => {
 
   test('a frame longer than the caller buffer is skipped and counted; the next one is delivered', () => {
     const sim = track(new W5500Sim());
-    const { eth } = setup({}, sim);
+    const { eth } = setup({ rxCommitBytes: 1 }, sim);
     const big = frame(MAC_A, MAC_PEER, 0x0800, 1200, 1);
     const small = frame(MAC_A, MAC_PEER, 0x0800, 200, 2);
     sim.deliver(big, big.length); sim.deliver(small, small.length);
@@ -306,7 +321,7 @@ describe('transmit path', () => {
     sim.faults.sendOkNever = true;
     const calls = sim.counters.spiCalls;
     expect(eth.send(f, f.length)).toBe(false);
-    expect(sim.counters.spiCalls - calls).toBe(3 + 10);  // frame, TX_WR, SEND, then 10 bounded polls
+    expect(sim.counters.spiCalls - calls).toBe(3 + 10 + 1);  // frame, TX_WR, SEND, 10 bounded polls, Sn_SR
     expect(eth.counters.sendTimeouts).toBe(1);
     // Still stuck, link up: the next send reopens the socket (discarding the stuck frame) and goes out.
     sim.faults.sendOkNever = false;
@@ -435,27 +450,27 @@ describe('SPI traffic', () => {
     const calls = () => sim.counters.spiCalls;
     let c0 = calls();
     expect(eth.receive(buf)).toBe(0);
-    expect(calls() - c0).toBe(2);              // clear Sn_IR.RECV, RSR read (0 needs no second read)
+    expect(calls() - c0).toBe(2);              // clear Sn_IR.RECV, RSR/RX_RD/RX_WR burst
     c0 = calls();
     expect(eth.receive(buf)).toBe(0);
-    expect(calls() - c0).toBe(1);              // RSR read only
+    expect(calls() - c0).toBe(1);              // the pointer burst only
     const f = frame(MAC_A, MAC_PEER, 0x0800, 500, 1);
     sim.deliver(f, f.length);
     c0 = calls();
     const b0 = sim.counters.spiBytes;
     expect(eth.receive(buf)).toBe(500);
-    // RSR ×2, header, frame, RX_RD, RECV, Sn_CR poll
-    expect(calls() - c0).toBe(7);
-    expect(sim.counters.spiBytes - b0).toBe(5 + 5 + 5 + (3 + 500) + 5 + 4 + 4);
-    // A batch of 4: RSR ×2 + first header once, then one read per frame (it carries the next header).
+    // the pointer burst, then the length header and the frame in one read; RECV waits for rxCommitBytes
+    expect(calls() - c0).toBe(2);
+    expect(sim.counters.spiBytes - b0).toBe((3 + 6) + (3 + 2 + 500));
+    // A batch of 4: one read carries the first three (1518 octets at most), the fourth needs another.
     for (let i = 0; i < 4; i++) sim.deliver(f, f.length);
-    eth.receive(buf);                          // clears Sn_IR first (1 call) — take it out of the batch count
+    eth.receive(buf);                          // clear Sn_IR, pointers, read: the first frame
     c0 = calls();
     for (let i = 0; i < 3; i++) expect(eth.receive(buf)).toBe(500);
-    expect(calls() - c0).toBe(3 + 3);          // 3 frame reads + RX_RD, RECV, Sn_CR poll at the end
+    expect(calls() - c0).toBe(1);              // frames 2 and 3 from that read, one read for the fourth
     c0 = calls();
     expect(eth.send(f, 500)).toBe(true);
-    expect(calls() - c0).toBe(5);              // frame, TX_WR, SEND, Sn_CR+Sn_IR poll, clear SEND_OK
+    expect(calls() - c0).toBe(4);              // frame, TX_WR, SEND + Sn_IR clear, one FSR/TX_RD/TX_WR read
     expect(sim.counters.spiSendCalls + sim.counters.spiWriteCalls).toBe(sim.counters.spiCalls);
   });
 

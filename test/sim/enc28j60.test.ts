@@ -109,7 +109,7 @@ describe('simulated ENC28J60: MII timing (DS39662E §3.3)', () => {
     sim.spi.write([WCR(0x12), 0x01]); // MICMD = MIIRD
     bank(sim, 3);
     let polls = 0;
-    while (sim.spi.send([RCR(0x0a), 0, 0])[2] & 1) polls++;
+    while (sim.spi.send([RCR(0x0a), 0, 0])[2] & 1) if (++polls > 100) throw new Error('MISTAT.BUSY never cleared in 100 polls');
     expect(sim.nowUs - t0).toBeGreaterThanOrEqual(MII_BUSY_US);
     expect(polls).toBeLessThan(3);
     bank(sim, 2);

@@ -3,7 +3,7 @@
  * memory mapping, MACRAW receive format, commands, interrupts, filters, misuse counting.
  * Expected values come from the W5500 datasheet v1.0.9.
  */
-import { W5500Sim } from '../../src/sim/w5500';
+import { W5500Sim, RESET_LOW_MIN_US, PLL_LOCK_US } from '../../src/sim/w5500';
 import { Hub, HubDevice } from '../../src/sim/hub';
 import * as R from '../../src/drivers/w5500-regs';
 
@@ -110,10 +110,34 @@ describe('registers and reset (datasheet §3)', () => {
     sim.setRstn(0);
     expect(rd(sim, 0, R.VERSIONR, 1)).toEqual([0]);
     expect(sim.misuse.spiDuringReset).toBe(1);
+    sim.advance(RESET_LOW_MIN_US);
     sim.setRstn(1);
+    sim.advance(PLL_LOCK_US);
     expect(rd(sim, 0, R.VERSIONR, 1)).toEqual([4]);
     expect(rd(sim, 0, R.GAR, 4)).toEqual([0, 0, 0, 0]);
     expect(sim.counters.resets).toBe(1);
+    expect(sim.misuse.shortResetPulse + sim.misuse.spiBeforeReady).toBe(0);
+  });
+
+  test('RSTn timing (datasheet §5.5.1): a pulse under 500 µs resets nothing; SPI within 1 ms of the rise reads 0', () => {
+    const sim = new W5500Sim();
+    wr(sim, 0, R.GAR, [192, 0, 2, 1]);
+    sim.setRstn(0);
+    sim.advance(RESET_LOW_MIN_US - 1);
+    sim.setRstn(1);
+    expect(sim.misuse.shortResetPulse).toBe(1);
+    expect(sim.counters.resets).toBe(0);
+    expect(rd(sim, 0, R.GAR, 4)).toEqual([192, 0, 2, 1]);
+    sim.setRstn(0);
+    sim.advance(RESET_LOW_MIN_US);
+    sim.setRstn(1);
+    expect(sim.counters.resets).toBe(1);
+    sim.advance(PLL_LOCK_US - 10);
+    expect(rd(sim, 0, R.VERSIONR, 1)).toEqual([0]); // PLL not locked yet
+    expect(sim.misuse.spiBeforeReady).toBe(1);
+    sim.advance(10);
+    expect(rd(sim, 0, R.VERSIONR, 1)).toEqual([4]);
+    expect(rd(sim, 0, R.GAR, 4)).toEqual([0, 0, 0, 0]);
   });
 
   test('writes to read-only registers are ignored and counted; Sn_IR and IR clear on 1', () => {
