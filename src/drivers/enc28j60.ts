@@ -342,7 +342,7 @@ export function connect(spi: SpiBus, cs: Pin, options?: Enc28j60Options): Enc28j
     setBank(R.ERDPTL);
   }
 
-  // ---- init (DS §6, §2.2 errata): '' when done, else the reason it stopped
+  // ---- init (DS §6 "Initialization", errata DS80349): '' when done, else the reason it stopped
 
   function setup(): string {
     if (o.reset) { o.reset.reset(); delay(1); o.reset.set(); }
@@ -516,7 +516,7 @@ export function connect(spi: SpiBus, cs: Pin, options?: Enc28j60Options): Enc28j
       if (end > R.RX_END) end -= RING;
       if (cnt > R.MAX_FRAMELEN || nxt !== end) {
         c[C_RX_RING]++;
-        // A reset moves ERDPT to 0x05FA (DS Table 3-2, reset values): check for one before resetting only the receiver.
+        // A reset moves ERDPT to 0x05FA (the datasheet's register reset values): check for one before resetting only the receiver.
         if (configLost()) reinit();
         else resetRx();
         return 0;
@@ -593,7 +593,7 @@ export function connect(spi: SpiBus, cs: Pin, options?: Enc28j60Options): Enc28j
     }
     c[C_TX_ABORTS]++;
     txBusy = false;
-    // After a reset ETXST is 0 and MACON3 has no padding or FCS (DS Table 3-2, reset values): the send aborts.
+    // After a reset ETXST is 0 and MACON3 has no padding or FCS (the datasheet's register reset values): the send aborts.
     if (configLost()) reinit();
     return false;
   }
