@@ -17,6 +17,8 @@
  *                           waits in the connection's receive buffer (read()), and the window shrinks.
  *   end(c)                  the peer's FIN, after every octet before it was delivered
  *   drain(c)                the send buffer has room again after a write() that took less than given
+ *   readable(c)             in-order data was put into the receive buffer (no data handler, or paused):
+ *                           read() takes it (the NetworkJS adapter reads it this way)
  *   error(c, err)           the connection failed: err.code ECONNREFUSED, ECONNRESET, ETIMEDOUT,
  *                           EHOSTUNREACH, ENETUNREACH; close follows
  *   close(c, hadError)      the connection is gone for the application (CLOSED, or TIME-WAIT entered)
@@ -776,6 +778,7 @@ function deliver(m: Tcp, c: Conn, f: Uint8Array, off: number, n: number): void {
   rb.set(f.subarray(off, off + a), p);
   if (a < n) rb.set(f.subarray(off + a, off + n), 0);
   t[F.RbLen] += n;
+  emit(m, c, 'readable');
 }
 
 /** The peer's FIN reaches the application once every octet before it was delivered. */
