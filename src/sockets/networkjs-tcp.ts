@@ -191,8 +191,12 @@ export function networkjsTcp(tcp: TcpLike, options?: NetworkJsTcpOptions) {
       if (k.c === null || k.l !== null) return k.e === ERR.NO_CONN || k.l !== null ? 0 : k.e;
       if (k.e === ERR.NO_CONN) return 0;
       try {
-        // after the peer's FIN (CLOSE-WAIT) writing goes on; a closed connection throws
-        return k.c.write(typeof E !== 'undefined' && E && E.toUint8Array ? E.toUint8Array(data) : data);
+        // Espruino offers all it holds each time: only what the send buffer takes is converted.
+        // After the peer's FIN (CLOSE-WAIT) writing goes on; a closed connection throws.
+        var n = k.c.writable();
+        if (n <= 0) return 0;
+        var d = n < data.length ? data.substr(0, n) : data;
+        return k.c.write(typeof E !== 'undefined' && E && E.toUint8Array ? E.toUint8Array(d) : d);
       } catch (e) {
         return k.e < 0 ? k.e : ERR.CLOSED;
       }
