@@ -41,8 +41,9 @@ var stack = micronet.createStack();
 stack.addInterface(eth, { address: "192.0.2.5", netmask: "255.255.255.0", gateway: "192.0.2.1", name: "eth0" });
 micronet.run(stack, { pins: [A8] });   // poll on INT's falling edges, with a slow interval for timers
 
-// TCP with a segment of buffer each way (a Pico's memory), Espruino's net/http on top of it.
-var tcp = require("micronet-tcp").create(stack, { sndBuf: 1460, rcvBuf: 1460, maxConnections: 8, timeWaitMax: 2 });
+// TCP with 1024 octets of buffer each way (a Pico's memory: 1460 each way runs out of blocks by the
+// third request while the stats page is built), Espruino's net/http on top of it.
+var tcp = require("micronet-tcp").create(stack, { sndBuf: 1024, rcvBuf: 1024, maxConnections: 6, timeWaitMax: 1 });
 require("micronet-networkjs-tcp").register(tcp, { sockets: 5 });
 
 /** The upload check: CRC-32 per 1024-octet block, chained (see the header). */

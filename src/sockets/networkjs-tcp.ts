@@ -66,6 +66,8 @@ export interface NetworkJsTcpOptions {
 
 /** socketerrors.h */
 const enum ERR { CLOSED = -1, TIMEOUT = -3, NO_ROUTE = -4, NOT_FOUND = -6, MAX_SOCK = -7, RESET = -9, NO_CONN = -11, BAD_ARG = -12 }
+/** Octets of a send converted to a Uint8Array at a time (20 blocks on a Pico). */
+var CHUNK = 256;
 /** First socket number of a UDP socket in the combined driver (options.udp). */
 var UDP_BASE = 64;
 
@@ -195,8 +197,11 @@ export function networkjsTcp(tcp: TcpLike, options?: NetworkJsTcpOptions) {
         // After the peer's FIN (CLOSE-WAIT) writing goes on; a closed connection throws.
         var n = k.c.writable();
         if (n <= 0) return 0;
-        var d = n < data.length ? data.substr(0, n) : data;
-        return k.c.write(typeof E !== 'undefined' && E && E.toUint8Array ? E.toUint8Array(d) : d);
+        if (n > data.length) n = data.length;
+        if (typeof E === 'undefined' || !E || !E.toUint8Array) return k.c.write(data.substr(0, n));
+        // converted CHUNK octets at a time: a Pico has a few hundred blocks free while a page is sent
+        for (var i = 0; i < n; i += CHUNK) k.c.write(E.toUint8Array(data.substr(i, n - i < CHUNK ? n - i : CHUNK)));
+        return n;
       } catch (e) {
         return k.e < 0 ? k.e : ERR.CLOSED;
       }

@@ -58,7 +58,8 @@ setTimeout(function () { print("@@report " + JSON.stringify({ ready: true, free:
 `;
 
 /** The ready report alone. */
-const READY = '\nsetTimeout(function () { print("@@report " + JSON.stringify({ ready: true, free: process.memory().free })); }, 100);\n';
+const READY = '\nsetTimeout(function () { print("@@report " + JSON.stringify({ ready: true, free: process.memory().free })); }, 100);\n' +
+  'setInterval(function () { var n = 0; tcp.conns.forEach(function (c) { if (c.state() === 4) n++; }); print("@@report " + JSON.stringify({ free: process.memory().free, open: n })); }, 300);\n';
 
 /** Linux's side: python3, mode in argv[1]. "line PORT": answers one line with "linux:" + the line and
  *  closes. "http PORT DIR": http.server over DIR. Prints "ready" once listening. */
@@ -136,16 +137,35 @@ describeInterop('Espruino\'s http and net over micronet-tcp, against Linux', () 
         fs.rmSync(dir, { recursive: true, force: true });
       });
 
+      (engine === 'espruino-pico' ? test : test.skip)('memory: one connection open (a request\'s first line sent, the rest held back) costs the blocks printed', async () => {
+        // first, with no TIME-WAIT record yet: idle is the last report before the connection
+        await board.waitFor(() => false, 700);
+        const before = board.reports.length;
+        // not a connection closed before any request: Espruino 2v29 keeps an HTTP server connection that
+        // closes before its headers came for ever (socketserver.c: no close while !hadHeaders)
+        const py = 'import socket, time; s = socket.create_connection(("' + BOARD + '", 80), 10); s.sendall(b"GET /nothing HTTP/1.0\\r\\n"); ' +
+          'time.sleep(3); s.sendall(b"\\r\\n"); b = s.recv(100); s.close(); print(b[:12].decode())';
+        const run = board.tap!.ns.run('python3', ['-c', py], { timeoutMs: 20000 });
+        expect(await board.waitFor(() => board.reports.slice(before).some((r) => r.open === 1), WAIT_MS)).toBe(true);
+        await board.waitFor(() => false, 700);
+        const open = board.reports.slice(before).filter((r) => r.open === 1 && r.free !== undefined).pop();
+        const r = await run;
+        expect([r.code, r.stdout.trim()]).toEqual([0, 'HTTP/1.1 404']);
+        const idle = board.reports.slice(0, before).filter((r) => r.open === 0).pop();
+        console.log(engine + ' web board: ' + idle.free + ' blocks free idle, ' + open.free + ' with one connection open: ' + (idle.free - open.free) + ' blocks per connection');
+        expect(open.free).toBeLessThan(idle.free);
+      });
+
       test('curl GET /: the page with the counters; /stats.json parses; a 404', async () => {
         const page = await curl(['-i', 'http://' + BOARD + '/']);
         expect(page).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
         expect(page).toContain('<h1>micronet on an Espruino Pico</h1>');
         const st = JSON.parse(await curl(['http://' + BOARD + '/stats.json']));
-        expect(st.served).toBe(2);
-        expect(st.tcp.handlerErrors).toBe(0);
+        expect(st.served).toBe(engine === 'espruino-pico' ? 3 : 2);
+        expect(st.stack.tcp.handlerErrors).toBe(0);
         expect(await curl(['-o', '/dev/null', '-w', '%{http_code}', 'http://' + BOARD + '/nothing'])).toBe('404');
-        console.log(engine + ' web board: Storage left after upload ' + board.storageFree + ' octets; blocks free with one connection open ' +
-          st.memory + '; blocks free idle after setup ' + board.reports.find((r) => r.ready).free);
+        console.log(engine + ' web board: Storage left after upload ' + board.storageFree + ' octets; blocks free while a request is served ' +
+          st.free + '; blocks free idle after setup ' + board.reports.find((r) => r.ready).free);
       });
 
       test('curl POST of 100,000 octets: the board read all of it (checked per 1024-octet block)', async () => {
@@ -175,7 +195,7 @@ describeInterop('Espruino\'s http and net over micronet-tcp, against Linux', () 
         expect(codes.trim().split('\n')).toEqual(Array(n).fill('200'));
         console.log(engine + ' web board: ' + (n / s).toFixed(1) + ' requests/s (' + n + ' sequential GET /stats.json), board CPU ' + board.cpuMs() + ' ms so far');
         const st = JSON.parse(await curl(['http://' + BOARD + '/stats.json']));
-        expect(st.tcp.handlerErrors).toBe(0);
+        expect(st.stack.tcp.handlerErrors).toBe(0);
         expect(board.errors).toEqual([]);
       });
     });
