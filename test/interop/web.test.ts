@@ -200,4 +200,34 @@ describeInterop('Espruino\'s http and net over micronet-tcp, against Linux', () 
       });
     });
   }
+  // boards/pico-http-client.js: http.get of a 100,000-octet file from python3's http.server, never held
+  // whole; a 404 after the file is removed
+  describeEngines(['espruino-pico'], 'espruino-pico, boards/pico-http-client.js', () => {
+    let board: EngineBoard;
+    let dir: string;
+    let server: { kill(): void } | null = null;
+    afterAll(() => {
+      if (server) server.kill();
+      if (board) board.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    test('a 100,000-octet file arrives intact (chained CRC-32 per 1024 octets); then a 404', async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'micronet-web-client-'));
+      const data = pattern(100000, 5);
+      fs.writeFileSync(path.join(dir, 'file'), data);
+      board = await startEngineBoard(path.join(ROOT, 'boards', 'pico-http-client.js'), { engine: 'espruino-pico', tap: { linuxAddress: LINUX, prefixLength: 24 } });
+      const child = board.tap!.ns.spawn('python3', ['-c', PY, 'http', '8080', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      server = child;
+      const got = () => board.output.filter((l) => l.indexOf('got ') === 0);
+      expect(await board.waitFor(() => got().length >= 1 || board.errors.length > 0, 90000)).toBe(true);
+      expect(board.errors).toEqual([]);
+      const w = got()[0].split(' ');
+      expect(w.slice(0, 4)).toEqual(['got', '200', '100000', uploadCheck(data).split(' ')[1]]);
+      fs.rmSync(path.join(dir, 'file'));
+      expect(await board.waitFor(() => got().length >= 2 || board.errors.length > 0, 60000)).toBe(true);
+      expect(got()[1].split(' ').slice(0, 2)).toEqual(['got', '404']);
+      console.log('espruino-pico http client: ' + got()[0] + '; Storage left ' + board.storageFree + ' octets');
+      expect(board.errors).toEqual([]);
+    });
+  });
 }, ['ping', 'python3', 'curl']);
