@@ -57,6 +57,18 @@ const CONTROL = `
 setTimeout(function () { print("@@report " + JSON.stringify({ ready: true, free: process.memory().free })); }, 100);
 `;
 
+/** boards/pico-web-server.js, or the same with a W5500 (MACRAW) on the same SPI pins in place of the
+ *  ENC28J60. */
+function boardScript(chip: string): string {
+  const text = fs.readFileSync(path.join(ROOT, 'boards', 'pico-web-server.js'), 'latin1');
+  if (chip === 'enc28j60') return text;
+  const enc = 'require("micronet-enc28j60").connect(SPI1, B1, { mac: "02:4d:4e:00:00:05", int: A8, reset: B10, baud: 8000000 })';
+  const header = 'bench: SPI1 chip=enc28j60 cs=B1 int=A8 reset=B10 sck=B3 miso=B4 mosi=B5';
+  if (text.indexOf(enc) < 0 || text.indexOf(header) < 0) throw new Error('boards/pico-web-server.js: its ENC28J60 lines changed; update boardScript()');
+  return text.replace(enc, 'require("micronet-w5500").connect(SPI1, B1, { mac: "02:4d:4e:00:00:05", int: A8 })')
+    .replace(header, 'bench: SPI1 chip=w5500 cs=B1 int=A8 sck=B3 miso=B4 mosi=B5');
+}
+
 /** The ready report alone. */
 const READY = '\nsetTimeout(function () { print("@@report " + JSON.stringify({ ready: true, free: process.memory().free })); }, 100);\n' +
   'setInterval(function () { var n = 0; tcp.conns.forEach(function (c) { if (c.state() === 4) n++; }); print("@@report " + JSON.stringify({ free: process.memory().free, open: n })); }, 300);\n';
@@ -94,8 +106,8 @@ function uploadCheck(b: Buffer): string {
 
 describeInterop('Espruino\'s http and net over micronet-tcp, against Linux', () => {
   afterAll(() => destroyAllNamespaces());
-  for (const engine of ['espruino', 'espruino-pico'] as BoardEngine[]) {
-    describeEngines([engine], engine, () => {
+  for (const [engine, chip] of [['espruino', 'enc28j60'], ['espruino-pico', 'enc28j60'], ['espruino-pico', 'w5500']] as [BoardEngine, string][]) {
+    describeEngines([engine], engine + ', ' + chip, () => {
       let board: EngineBoard;
       let dir: string;
       const kids: { kill(): void }[] = [];
@@ -126,7 +138,7 @@ describeInterop('Espruino\'s http and net over micronet-tcp, against Linux', () 
         const f = path.join(dir, 'board.js');
         // the control port does not fit beside the server on a Pico (its text is in RAM while the script
         // loads: OUT OF MEMORY); there the ready report comes from a line of its own
-        fs.writeFileSync(f, fs.readFileSync(path.join(ROOT, 'boards', 'pico-web-server.js'), 'latin1') + (engine === 'espruino' ? CONTROL : READY), 'latin1');
+        fs.writeFileSync(f, boardScript(chip) + (engine === 'espruino' ? CONTROL : READY), 'latin1');
         fs.writeFileSync(path.join(dir, 'file20k'), pattern(20000, 1));
         board = await startEngineBoard(f, { engine, tap: { linuxAddress: LINUX, prefixLength: 24 } });
         expect(await board.waitFor(() => board.reports.some((r) => r.ready), WAIT_MS)).toBe(true);
@@ -152,7 +164,7 @@ describeInterop('Espruino\'s http and net over micronet-tcp, against Linux', () 
         const r = await run;
         expect([r.code, r.stdout.trim()]).toEqual([0, 'HTTP/1.1 404']);
         const idle = board.reports.slice(0, before).filter((r) => r.open === 0).pop();
-        console.log(engine + ' web board: ' + idle.free + ' blocks free idle, ' + open.free + ' with one connection open: ' + (idle.free - open.free) + ' blocks per connection');
+        console.log(engine + ' ' + chip + ' web board: ' + idle.free + ' blocks free idle, ' + open.free + ' with one connection open: ' + (idle.free - open.free) + ' blocks per connection');
         expect(open.free).toBeLessThan(idle.free);
       });
 
@@ -164,7 +176,7 @@ describeInterop('Espruino\'s http and net over micronet-tcp, against Linux', () 
         expect(st.served).toBe(engine === 'espruino-pico' ? 3 : 2);
         expect(st.stack.tcp.handlerErrors).toBe(0);
         expect(await curl(['-o', '/dev/null', '-w', '%{http_code}', 'http://' + BOARD + '/nothing'])).toBe('404');
-        console.log(engine + ' web board: Storage left after upload ' + board.storageFree + ' octets; blocks free while a request is served ' +
+        console.log(engine + ' ' + chip + ' web board: Storage left after upload ' + board.storageFree + ' octets; blocks free while a request is served ' +
           st.free + '; blocks free idle after setup ' + board.reports.find((r) => r.ready).free);
       });
 
@@ -182,7 +194,7 @@ describeInterop('Espruino\'s http and net over micronet-tcp, against Linux', () 
         const a = (await control('get 8080 /file20k')).split(' ');
         expect(a.slice(0, 4)).toEqual(['get', '200', '20000', zlib.crc32(pattern(20000, 1)).toString(16)]);
         expect((await control('get 8080 /none')).split(' ').slice(0, 2)).toEqual(['get', '404']);
-        console.log(engine + ' web board: blocks free during http.get ' + a[4]);
+        console.log(engine + ' ' + chip + ' web board: blocks free during http.get ' + a[4]);
       });
 
       test('requests per second (sequential curl GET /stats.json, measured, not asserted); no error', async () => {
@@ -193,7 +205,7 @@ describeInterop('Espruino\'s http and net over micronet-tcp, against Linux', () 
         const codes = await curl(['-w', '%{http_code}\\n'].concat(urls));
         const s = (Date.now() - t) / 1000;
         expect(codes.trim().split('\n')).toEqual(Array(n).fill('200'));
-        console.log(engine + ' web board: ' + (n / s).toFixed(1) + ' requests/s (' + n + ' sequential GET /stats.json), board CPU ' + board.cpuMs() + ' ms so far');
+        console.log(engine + ' ' + chip + ' web board: ' + (n / s).toFixed(1) + ' requests/s (' + n + ' sequential GET /stats.json), board CPU ' + board.cpuMs() + ' ms so far');
         const st = JSON.parse(await curl(['http://' + BOARD + '/stats.json']));
         expect(st.stack.tcp.handlerErrors).toBe(0);
         expect(board.errors).toEqual([]);
