@@ -97,3 +97,29 @@ for (const engine of ['espruino'] as EngineName[]) {
     test('phase times (ms, not asserted)', () => { console.log(engine + ' networkjs-tcp phase ms: ' + JSON.stringify(out.k.times)); });
   });
 }
+
+/** TLS over a NetworkJS driver (type bit 4): Espruino's mbedTLS allocates its state from JsVars
+ *  (MBEDTLS_PLATFORM_CALLOC_MACRO is jsvMalloc, libs/crypto/mbedtls/config.h), so its cost is blocks. A
+ *  driver that takes whatever is sent: tls.connect starts the handshake (a ClientHello goes to send) and
+ *  the blocks it holds then are reported. */
+const TLS_SCRIPT = `
+var sent = 0;
+require("NetworkJS").create({ create: function () { return 0; }, close: function () {}, accept: function () { return -1; },
+  recv: function () { return ""; }, send: function (s, d) { sent += d.length; return d.length; } });
+var m0 = process.memory().free, err = "";
+try { require("tls").connect({ host: "192.0.2.1", port: 443 }).on("error", function (e) { err = String(e.message || e); }); }
+catch (e) { err = "thrown: " + e.message; }
+setTimeout(function () { var m = process.memory(); report("tls", { free0: m0, free: m.free, used: m0 - m.free, sent: sent, err: err, blocksize: m.blocksize }); }, 300);
+`;
+
+describeEngines(['espruino-pico'], 'TLS on the Pico build: what one tls.connect holds', () => {
+  test('the handshake\'s start holds some 2,000 blocks (a web board has about 1,100 free): TLS does not fit a Pico beside micronet', () => {
+    const r = runOnEngine({ engine: 'espruino-pico', name: 'tls-blocks', script: fs.readFileSync(path.join(DIR, 'scenarios', 'lib.js'), 'latin1') + TLS_SCRIPT, timeoutMs: 30000 });
+    const v = r.reports.find((x: any) => x && x.k === 'tls').v;
+    expect(r.errors).toEqual([]);
+    expect(v.err).toBe('');
+    expect(v.sent).toBeGreaterThan(40); // the ClientHello went to the driver
+    expect(v.used).toBeGreaterThan(1500);
+    console.log('espruino-pico TLS: one tls.connect (handshake started, ClientHello ' + v.sent + ' octets) holds ' + v.used + ' blocks (' + v.used * v.blocksize + ' octets); ' + v.free + ' of ' + v.free0 + ' free left with nothing else loaded');
+  });
+});
