@@ -6,7 +6,7 @@
  * checks an upload): the body is never held whole, so a file far larger than the Pico's memory arrives.
  * Static address 192.0.2.6/24.
  *
- * Build and upload (web-board profile):  npm run upload -- --port /dev/ttyACM0 boards/pico-http-client.js
+ * Build and upload (web-board profile):  npm run upload -- --port /dev/ttyACM0 --profile web-board boards/pico-http-client.js
  * On a PC at 192.0.2.1:  python3 -m http.server 8080   in a folder holding a file named "file".
  *
  * Wiring: as boards/pico-web-server.js (SPI1 on B3/B4/B5, CS B1, INT A8, RESET B10).

@@ -10,7 +10,7 @@
  *   - on close (broker restart, reset), a new connection 2 s later.
  * Prints "mqtt connected", "mqtt closed".
  *
- * Build and upload (web-board profile):  npm run upload -- --port /dev/ttyACM0 boards/pico-mqtt.js
+ * Build and upload (web-board profile):  npm run upload -- --port /dev/ttyACM0 --profile web-board boards/pico-mqtt.js
  * On a PC at 192.0.2.1 (Debian: apt-get install mosquitto mosquitto-clients), with a listener on the LAN:
  *   printf 'listener 1883\nallow_anonymous true\n' > m.conf; mosquitto -c m.conf
  *   mosquitto_sub -h 192.0.2.1 -t micronet/out & mosquitto_pub -h 192.0.2.1 -t micronet/in -q 1 -m hi

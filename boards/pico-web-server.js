@@ -12,8 +12,7 @@
  *
  * Build and upload (the web-board profile: no IGMP, routes or WIZnet-style extras, short error texts;
  * modules into Storage, then this script):
- *   npm run build -- --profile web-board
- *   npm run upload -- --port /dev/ttyACM0 boards/pico-web-server.js   (takes dist/web-board: see below)
+ *   npm run upload -- --port /dev/ttyACM0 --profile web-board boards/pico-web-server.js
  *
  * Wiring: as boards/pico-enc28j60.js (SPI1 on B3/B4/B5, CS B1, INT A8, RESET B10; its table holds the
  * module's pins and the power note).
