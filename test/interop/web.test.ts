@@ -197,17 +197,52 @@ describeInterop('Espruino\'s http and net over micronet-tcp, against Linux', () 
         console.log(engine + ' ' + chip + ' web board: blocks free during http.get ' + a[4]);
       });
 
-      test('requests per second (sequential curl GET /stats.json, measured, not asserted); no error', async () => {
-        const n = 20;
+      test('100 requests in a row (Connection: close each): all answered, blocks back to the same count; requests per second printed', async () => {
+        const n = 100;
         const urls: string[] = [];
-        for (let i = 0; i < n; i++) urls.push('-o', '/dev/null', 'http://' + BOARD + '/stats.json');
+        for (let i = 0; i < n; i++) urls.push('http://' + BOARD + '/stats.json');
         const t = Date.now();
-        const codes = await curl(['-w', '%{http_code}\\n'].concat(urls));
+        const out = await curl(['-w', '\\n'].concat(urls));
         const s = (Date.now() - t) / 1000;
-        expect(codes.trim().split('\n')).toEqual(Array(n).fill('200'));
-        console.log(engine + ' ' + chip + ' web board: ' + (n / s).toFixed(1) + ' requests/s (' + n + ' sequential GET /stats.json), board CPU ' + board.cpuMs() + ' ms so far');
-        const st = JSON.parse(await curl(['http://' + BOARD + '/stats.json']));
-        expect(st.stack.tcp.handlerErrors).toBe(0);
+        const pages = out.trim().split('\n').map((l) => JSON.parse(l));
+        expect(pages.length).toBe(n);
+        // no leak across the run: the free blocks seen while a request is served at the 10th and the
+        // 100th request differ by less than one block per request (one TIME-WAIT record is kept
+        // throughout: timeWaitMax 1; a one-time difference of some 34 blocks is seen on the Pico build)
+        const free = pages.map((p) => p.free);
+        expect(Math.abs(free[n - 1] - free[9])).toBeLessThanOrEqual(40); // under a block per request; one connection is ~350
+        console.log(engine + ' ' + chip + ' web board: ' + (n / s).toFixed(1) + ' requests/s (' + n + ' sequential GET /stats.json), blocks free at request 10 / 100: ' +
+          free[9] + ' / ' + free[n - 1] + ', board CPU ' + board.cpuMs() + ' ms so far');
+        expect(pages[n - 1].stack.tcp.handlerErrors).toBe(0);
+        expect(pages[n - 1].stack.ring.free).toBe(pages[n - 1].stack.ring.size);
+        expect(board.errors).toEqual([]);
+      });
+
+      (engine === 'espruino' ? test : test.skip)('5 clients at once on a table of 5 (listeners on 80 and 7000, 3 connections): 2 are reset, 3 served, and the server goes on', async () => {
+        // each client sends its request line and holds the rest 2 s, so all are open together; the control
+        // port (CONTROL) is the second listener
+        const py = 'import socket, time, threading\n' +
+          'res = [None] * 5\n' +
+          'def one(i):\n' +
+          '  try:\n' +
+          '    s = socket.create_connection(("' + BOARD + '", 80), 20); s.sendall(b"GET /nothing HTTP/1.0\\r\\n"); time.sleep(2 + i * 0.3)\n' +
+          '    s.sendall(b"\\r\\n"); b = b""\n' +
+          '    while True:\n' +
+          '      d = s.recv(4096)\n' +
+          '      if not d: break\n' +
+          '      b += d\n' +
+          '    res[i] = b[:12].decode()\n' +
+          '  except Exception as e: res[i] = type(e).__name__\n' +
+          'ts = [threading.Thread(target=one, args=(i,)) for i in range(5)]\n' +
+          'for t in ts: t.start(); time.sleep(0.2)\n' +
+          'for t in ts: t.join()\n' +
+          'print(",".join(res))';
+        const r = await board.tap!.ns.run('python3', ['-c', py], { timeoutMs: 60000 });
+        expect(r.code).toBe(0);
+        const res = r.stdout.trim().split(',');
+        expect(res.filter((x) => x === 'HTTP/1.1 404').length).toBe(3);
+        expect(res.filter((x) => x === 'ConnectionResetError' || x === 'BrokenPipeError').length).toBe(2);
+        expect(await curl(['-o', '/dev/null', '-w', '%{http_code}', 'http://' + BOARD + '/nothing'])).toBe('404');
         expect(board.errors).toEqual([]);
       });
     });
