@@ -3,7 +3,7 @@
  * `npm run bench`: micronet on the real interpreter (Espruino 2v29, ../shared/engines, see
  * src/host/engine.ts), printed as one table:
  *
- * 1. Per operation — UDP echo of 64 octets, ICMP echo of 56, `udp.send` of 1 octet, an idle poll, and a
+ * 1. Per operation — UDP echo of 64 octets (with udp.send, and answered in place with udp.reply), ICMP echo of 56, `udp.send` of 1 octet, an idle poll, and a
  *    NetworkJS `recv` with nothing queued — micronet next to the floor (tools/bench-engine/floor.js: a
  *    minimal hand-written responder doing the necessary work on the same frames through the same device)
  *    in the same run (tools/bench-engine/ops.js), with the modules (micronet and the floor alike) loaded
@@ -62,6 +62,7 @@ const HERE = path.join(__dirname, 'bench-engine');
 const FLOOR = { name: 'bench-floor', file: path.join(HERE, 'floor.js') };
 const OPS = [
   ['udpEcho', 'floor udpEcho', 'UDP echo, 64 octets'],
+  ['udpReply', 'floor udpEcho', 'UDP echo answered in place (udp.reply), 64 octets'],
   ['icmpEcho', 'floor icmpEcho', 'ICMP echo, 56 octets'],
   ['udpSend', 'floor udpSend', 'udp.send, 1 octet'],
   ['idlePoll', 'floor idle', 'poll, nothing waiting'],
@@ -303,7 +304,7 @@ function budgetTable(rows) {
   line('blocks free after setup (4 frames)', '', (r) => fmtInt(r.memory.free));
   const na = '— (no ARP: no unicast echo)';
   if (rows[0] && rows[0].ratios) {
-    for (const [op, label] of [['udpEcho', 'UDP echo'], ['icmpEcho', 'ICMP echo'], ['udpSend', 'udp.send']]) {
+    for (const [op, label] of [['udpEcho', 'UDP echo'], ['udpReply', 'UDP echo with udp.reply'], ['icmpEcho', 'ICMP echo'], ['udpSend', 'udp.send']]) {
       line(label + ' ÷ floor, from RAM', '≤ 1.5×', (r) => (r.ratios ? (r.ratios[op + '/ram'] || 0).toFixed(1) + '×' : na));
       line(label + ' ÷ floor, from Storage', '≤ 2.5×', (r) => (r.ratios ? (r.ratios[op + '/storage'] || 0).toFixed(1) + '×' : na));
     }

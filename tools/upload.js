@@ -125,6 +125,7 @@ function deriveProfile(text) {
     RUNNER: use('RUNNER', new RegExp('\\b(' + coreNames.join('|') + ')\\.run\\s*\\(')),
     ERROR_TEXT: false,
     LOOPBACK: use('LOOPBACK', /\.createLoopback\s*\(/),
+    UDP_REPLY: use('UDP_REPLY', /\.udp\.reply\s*\(|\.reply\s*\(/),
     PROTOCOLS: tcp,
     TCP_RESET: tcp,
   };

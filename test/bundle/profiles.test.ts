@@ -127,6 +127,7 @@ describe('profile udp-board', () => {
     expect(() => p.a.routes).toThrow(/ROUTES: not in this build/);
     expect(() => p.a.ip).toThrow(/PROTOCOLS: not in this build/);
     expect(() => p.a.getIP()).toThrow(/API_EXTRAS: not in this build/);
+    expect(() => p.a.udp.reply(1)).toThrow(/UDP_REPLY: not in this build/);
     expect(() => p.a.on('link', () => undefined)).toThrow(/API_EXTRAS/);
     expect(p.mn.createLoopback).toBeUndefined();
     expect(typeof p.mn.run).toBe('function');
