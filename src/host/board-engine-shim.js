@@ -10,9 +10,11 @@
  * - digitalRead of a bench pin asks the same way; digitalWrite/Pin set/reset/write of one are told;
  * - setWatch on a bench pin is kept here and fired by the edge events the Node side writes to a third
  *   FIFO, read as Serial1 (its path option; Espruino polls it from its idle loop).
- * Requests: [op][bus][pin][length LE16][data]; ops 83 'S' send, 87 'W' write, 82 'R' read pin
+ * Requests: [op][bus][pin][engine time, µs mod 2^32, LE32][length LE16][data]; ops 83 'S' send, 87 'W' write, 82 'R' read pin
  * (answered by one octet 0/1), 80 'P' pin level (data: one octet), 85 'U' setup (data: sck miso mosi).
- * Events: one octet per edge, pin index | level << 7.
+ * Events: one octet per edge, pin index | level << 7. The time stamp is the engine's clock when the
+ * script made the request: a write is not answered, so Node may read it late (a loaded machine), and the
+ * chip's timing rules about the driver's own waits (the ENC28J60's hold after SRC) are judged on it.
  * __BENCH__ is replaced by {req, rsp, evt, pins} before this runs.
  */
 (function (cfg) {
@@ -29,7 +31,8 @@
   }
   function busOf(spi) { return spi === SPI1 ? 1 : spi === SPI2 ? 2 : spi === SPI3 ? 3 : 0; }
   function request(op, bus, pin, u) {
-    REQ.write(E.toUint8Array([op, bus, pin < 0 ? 255 : pin, u.length & 255, u.length >> 8, u]));
+    var t = (getTime() * 1e6) >>> 0;
+    REQ.write(E.toUint8Array([op, bus, pin < 0 ? 255 : pin, t & 255, (t >> 8) & 255, (t >> 16) & 255, t >>> 24, u.length & 255, u.length >> 8, u]));
   }
   function spiSend(spi, d, cs) {
     var u = E.toUint8Array(d);

@@ -172,6 +172,8 @@ export async function startEngineBoard(scriptPath: string, options: EngineBoardO
 
   // The chips, on the hub and on their buses.
   const t0 = process.hrtime.bigint();
+  /** The engine's clock in µs, from the requests' stamps (0 at the first one). */
+  let engineUs = 0, lastStamp = -1;
   const wallUs = (): number => Number((process.hrtime.bigint() - t0) / 1000n);
   const chips: EngineBoardChip[] = [];
   const levels: Record<number, () => number> = {};
@@ -191,6 +193,8 @@ export async function startEngineBoard(scriptPath: string, options: EngineBoardO
       // The simulator's µs clock follows the wall clock (it also advances with every SPI octet).
       const base = sim.nowUs - wallUs();
       const sync = (): void => { const t = wallUs() + base; if (t > sim.nowUs) sim.advance(t - sim.nowUs); };
+      // the hold after SRC is the driver's own wait: judged on the engine's clock (see the shim)
+      sim.holdClock = () => engineUs;
       devs.push({ bus, cs, spec, xfer: (mosi, read) => { sync(); if (read) return sim.spi.send(mosi, spec.cs); sim.spi.write(mosi, spec.cs); return undefined; } });
       if (spec.int) { const p = pinIndex(spec.int); levels[p] = () => sim.int; sim.onInt((l) => edge(p, l)); }
       chips.push({ spec, sim });
@@ -221,7 +225,7 @@ export async function startEngineBoard(scriptPath: string, options: EngineBoardO
     detachTap = attachTapToHub(tap, hub).detach;
   }
 
-  // The requests: [op][bus][pin][len LE16][data].
+  // The requests: [op][bus][pin][engine µs LE32][len LE16][data].
   let pending: Buffer = Buffer.alloc(0);
   const reqSock = new net.Socket({ fd: reqFd, readable: true, writable: false });
   const answer = (b: Uint8Array): void => {
@@ -231,12 +235,16 @@ export async function startEngineBoard(scriptPath: string, options: EngineBoardO
   reqSock.on('data', (chunk: Buffer) => {
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
     for (;;) {
-      if (pending.length < 5) return;
-      const len = pending[3] | (pending[4] << 8);
-      if (pending.length < 5 + len) return;
+      if (pending.length < 9) return;
+      const len = pending[7] | (pending[8] << 8);
+      if (pending.length < 9 + len) return;
       const op = pending[0], bus = pending[1], pin = pending[2];
-      const data = new Uint8Array(pending.subarray(5, 5 + len));
-      pending = pending.subarray(5 + len);
+      // the engine's µs clock, mod 2^32 on the wire, unwrapped here
+      const stamp = pending.readUInt32LE(3);
+      if (lastStamp >= 0) engineUs += (stamp - lastStamp) >>> 0;
+      lastStamp = stamp;
+      const data = new Uint8Array(pending.subarray(9, 9 + len));
+      pending = pending.subarray(9 + len);
       if (op === 83) { stats.spiSends++; stats.spiOctets += len; answer(transfer(bus, pin, data, true)); }
       else if (op === 87) { stats.spiWrites++; stats.spiOctets += len; transfer(bus, pin, data, false); }
       else if (op === 82) { stats.pinReads++; answer(Uint8Array.of(levels[pin] ? (levels[pin]() ? 1 : 0) : 0)); }

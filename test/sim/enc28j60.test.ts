@@ -341,3 +341,21 @@ describe('simulated ENC28J60: interrupts and link (DS39662E §3.3, §12)', () =>
     expect(r(sim, 0x16) | (r(sim, 0x17) << 8)).toBe(~(0x4500 + 0x001c) & 0xffff);
   });
 });
+
+describe('the hold after SRC on a separate clock (a bench board on a real interpreter)', () => {
+  test('judged on holdClock when one is given: the driver\'s own 1 ms counts even if the chip\'s clock saw less, and too short a wait is still caught', () => {
+    let driverUs = 0;
+    const sim = new Enc28j60Sim();
+    sim.holdClock = () => driverUs;
+    sim.spi.write([0xff]);            // SRC at driver time 0
+    sim.advance(300);                 // the chip's clock saw only 300 µs (the writes reached it late)
+    driverUs = 1000;                  // the driver waited its full millisecond
+    sim.spi.send([RCR(ECON1), 0]);
+    expect(sim.driverErrorLog).toEqual([]);
+    sim.spi.write([0xff]);            // SRC again at driver time 1000
+    sim.advance(2000);                // the chip's clock ran ahead; the driver waited only 400 µs
+    driverUs = 1400;
+    sim.spi.send([RCR(ECON1), 0]);
+    expect(sim.driverErrorLog).toEqual(['SPI command 0x1f 400.0 µs after SRC (wait 1 ms)']);
+  });
+});
