@@ -46,6 +46,20 @@ function storageWrites(text: string): Map<string, Buffer> {
   return files;
 }
 
+/**
+ * Boots an uploaded file on the bench board from an empty Storage, beside a peer stack (192.0.2.10) on
+ * the same hub that is polled from the board's loop, and lets 300 ms of virtual time pass.
+ */
+async function bootUploaded(file: string) {
+  const hub = new Hub();
+  const peer = createStack();
+  peer.addInterface(new HubDevice(hub, Uint8Array.of(2, 0, 0, 0, 0, 0x10)), { address: '192.0.2.10', netmask: '255.255.255.0' });
+  const board = await startBoard(file, { clock: 'virtual', hub, preload: false });
+  board.loop.tickHooks.push((now) => peer.poll(now));
+  board.advance(300);
+  return { board, peer };
+}
+
 describe.each([
   ['boards/pico-enc28j60.js', ['micronet', 'micronet-enc28j60'], '192.0.2.2'],
   ['boards/espruino-w5500.js', ['micronet', 'micronet-w5500'], '192.0.2.3'],
@@ -71,13 +85,8 @@ describe.each([
   });
 
   test('the file runs on the bench board from an empty Storage and answers UDP echo', async () => {
-    const hub = new Hub();
-    const peer = createStack();
-    peer.addInterface(new HubDevice(hub, Uint8Array.of(2, 0, 0, 0, 0, 0x10)), { address: '192.0.2.10', netmask: '255.255.255.0' });
-    const board = await startBoard(run.out, { clock: 'virtual', hub, preload: false });
+    const { board, peer } = await bootUploaded(run.out);
     try {
-      board.loop.tickHooks.push((now) => peer.poll(now));
-      board.advance(300);
       expect(board.errors).toEqual([]);
       for (const m of modules) expect(board.io.storage.get(m)).toBe(fs.readFileSync(path.join(ROOT, 'dist', m + '.tok'), 'latin1'));
       const got: string[] = [];
@@ -126,13 +135,8 @@ describe('upload --profile auto (the profile derived from what the script calls)
     const auto = path.join(ROOT, 'dist', 'auto-pico-enc28j60');
     for (const m of ['micronet', 'micronet-enc28j60']) expect(files.get(m)!.equals(fs.readFileSync(path.join(auto, m + '.tok')))).toBe(true);
     expect(files.get('micronet')!.length).toBeLessThan(fs.statSync(path.join(ROOT, 'dist', 'micronet.tok')).size);
-    const hub = new Hub();
-    const peer = createStack();
-    peer.addInterface(new HubDevice(hub, Uint8Array.of(2, 0, 0, 0, 0, 0x10)), { address: '192.0.2.10', netmask: '255.255.255.0' });
-    const board = await startBoard(run.out, { clock: 'virtual', hub, preload: false });
+    const { board, peer } = await bootUploaded(run.out);
     try {
-      board.loop.tickHooks.push((now) => peer.poll(now));
-      board.advance(300);
       expect(board.errors).toEqual([]);
       const got: string[] = [];
       peer.udp.bind(40000, (buf, off, len) => { got.push(Buffer.from(buf.subarray(off, off + len)).toString()); });
