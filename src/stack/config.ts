@@ -1,3 +1,5 @@
+import { ERROR_TEXT } from '../features';
+
 /**
  * Every limit of the stack in one place, with its default and why (the lwIP "opts" file).
  * createStack(options) copies these defaults and overrides the fields given.
@@ -94,26 +96,30 @@ export var DEFAULTS: Config = {
   random: Math.random,
 };
 
-/** [least, greatest] of every numeric option; the reason for each is at its field of Config. */
-export var RANGES: { [option: string]: number[] } = {
-  frames: [2, 64],
-  frameSize: [1514, 1522],
-  ttl: [1, 255],
-  arpCacheSize: [1, 64],
-  arpRetryMs: [1000, 60000],
-  arpRequests: [1, 10],
-  arpQueueLength: [1, 16],
-  arpMaxAgeMs: [1000, 3600000],
-  icmpErrorIntervalMs: [0, 60000],
-  maxFramesPerPoll: [1, 64],
-  timerIntervalMs: [1, 1000],
-  linkCheckMs: [100, 60000],
-  ephemeralFirst: [1, 65535],
-  ephemeralLast: [1, 65535],
-  multicastTtl: [0, 255],
-  igmpRobustness: [1, 10],
-  igmpUnsolicitedReportIntervalMs: [100, 60000],
-};
+/**
+ * [least, greatest] of every numeric option, as text ("name least greatest," ...): a string lives in
+ * Storage with the module's code, where an object of arrays would cost a Pico some 70 JsVar blocks at
+ * require. The reason for each range is at its field of Config. `range(name)` reads it.
+ */
+var RANGE_TEXT = 'frames 2 64,frameSize 1514 1522,ttl 1 255,arpCacheSize 1 64,arpRetryMs 1000 60000,arpRequests 1 10,' +
+  'arpQueueLength 1 16,arpMaxAgeMs 1000 3600000,icmpErrorIntervalMs 0 60000,maxFramesPerPoll 1 64,timerIntervalMs 1 1000,' +
+  'linkCheckMs 100 60000,ephemeralFirst 1 65535,ephemeralLast 1 65535,multicastTtl 0 255,igmpRobustness 1 10,' +
+  'igmpUnsolicitedReportIntervalMs 100 60000,';
+
+/** The [least, greatest] of numeric option `name`, or null when it has no range (not numeric). */
+export function range(name: string): number[] | null {
+  var t = ',' + RANGE_TEXT, i = t.indexOf(',' + name + ' ');
+  if (i < 0) return null;
+  var p = t.substring(i + 1, t.indexOf(',', i + 1)).split(' ');
+  return [+p[1], +p[2]];
+}
+
+/** Every option that has a range (tests walk them). */
+export function rangedOptions(): string[] {
+  var out: string[] = [], parts = RANGE_TEXT.split(',');
+  for (var i = 0; i < parts.length; i++) if (parts[i]) out.push(parts[i].split(' ')[0]);
+  return out;
+}
 
 /**
  * Returns a full Config: DEFAULTS overridden by `options`.
@@ -126,15 +132,15 @@ export function makeConfig(options?: Partial<Config>): Config {
   for (k in DEFAULTS) c[k] = (DEFAULTS as any)[k];
   if (options) {
     for (k in options) {
-      if (!(k in DEFAULTS)) throw new Error('options.' + k + ': unknown option');
+      if (!(k in DEFAULTS)) throw new Error('options.' + k + (ERROR_TEXT ? ': unknown option' : ': unknown'));
       var v = (options as any)[k];
-      if (typeof v !== typeof (DEFAULTS as any)[k]) throw new Error('options.' + k + ': must be a ' + typeof (DEFAULTS as any)[k]);
-      var r = RANGES[k];
-      if (r && !(v >= r[0] && v <= r[1] && Math.floor(v) === v)) throw new Error('options.' + k + ': ' + v + ' is outside ' + r[0] + '..' + r[1] + ' (whole numbers)');
+      if (typeof v !== typeof (DEFAULTS as any)[k]) throw new Error('options.' + k + (ERROR_TEXT ? ': must be a ' : ': not a ') + typeof (DEFAULTS as any)[k]);
+      var r = typeof v === 'number' ? range(k) : null;
+      if (r && !(v >= r[0] && v <= r[1] && Math.floor(v) === v)) throw new Error('options.' + k + ': ' + v + ' is outside ' + r[0] + '..' + r[1] + (ERROR_TEXT ? ' (whole numbers)' : ''));
       c[k] = v;
     }
   }
   if (c.ephemeralFirst > c.ephemeralLast)
-    throw new Error('options.ephemeralFirst/ephemeralLast: must satisfy 1 <= first <= last <= 65535');
+    throw new Error(ERROR_TEXT ? 'options.ephemeralFirst/ephemeralLast: must satisfy 1 <= first <= last <= 65535' : 'options.ephemeralFirst > ephemeralLast');
   return c as Config;
 }

@@ -3,7 +3,10 @@
  * throws an Error naming the option and the range; both ends of every range are accepted.
  */
 import { createStack, DEFAULTS } from '../../src/index';
-import { RANGES } from '../../src/stack/config';
+import { range, rangedOptions } from '../../src/stack/config';
+
+const RANGES: Record<string, number[]> = {};
+for (const k of rangedOptions()) RANGES[k] = range(k)!;
 import { QueueDevice } from '../helpers/queue-device';
 import { udpFrame, US_IP, NETMASK } from '../helpers/frames';
 

@@ -20,11 +20,13 @@ const MAC = new Uint8Array([0x02, 0x4d, 0x4e, 0, 0, 2]);
 const PEER_MAC = new Uint8Array([2, 0, 0, 0, 0, 9]);
 
 let simCache = null;
-/** src/sim/{enc28j60,w5500,hub}.ts and what they import, transpiled into a temporary folder and loaded. */
+/** src/sim/*.ts and src/drivers/*.ts (what the simulators import), transpiled into a temporary folder and loaded. */
 function sims() {
   if (simCache) return simCache;
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'micronet-bench-engine-'));
-  for (const rel of ['src/sim/enc28j60.ts', 'src/sim/w5500.ts', 'src/sim/hub.ts', 'src/drivers/w5500-regs.ts', 'src/drivers/enc28j60-regs.ts', 'src/drivers/device.ts']) {
+  const rels = [];
+  for (const d of ['src/sim', 'src/drivers']) for (const f of fs.readdirSync(path.join(ROOT, d))) if (f.endsWith('.ts')) rels.push(d + '/' + f);
+  for (const rel of rels) {
     const file = path.join(ROOT, rel);
     if (!fs.existsSync(file)) continue;
     const js = ts.transpileModule(fs.readFileSync(file, 'utf8'), { compilerOptions: { target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.CommonJS } }).outputText;
