@@ -64,3 +64,9 @@ export var TCP_RESET = true;
  *  handler, multicast MACs of a module in the device's filter. Off: every EtherType but IPv4 and ARP is
  *  eth.unknownType; `stack.eth` throws. */
 export var ETHERTYPES = true;
+
+/** IEEE 802.1Q: 2 = VLAN interfaces (`addInterface(device, {vlan: 10, priority: 3, ...})`, several on one
+ *  device beside an untagged one, tagged on send), priority-tagged frames (VLAN ID 0, IEEE 802.1Q §9.6)
+ *  received as untagged; 1 = priority-tagged frames only; 0 = off (every tagged frame is
+ *  eth.unknownType). Frames for a VLAN no interface has are counted eth.otherVlan. */
+export var VLAN = 2;

@@ -23,6 +23,11 @@ export interface InterfaceOptions {
   name?: string;
   /** Resolve next hops with ARP (default true). Off for a multicast-only link or for loopback. */
   arp?: boolean;
+  /** 802.1Q VLAN ID 1..4094 (VLAN = 2 builds, src/stack/vlan.ts): the interface sends and receives
+   *  frames tagged with it on `device`, which may carry several VLAN interfaces and an untagged one. */
+  vlan?: number;
+  /** 802.1Q priority (PCP) 0..7 of the frames a VLAN interface sends; default 0. */
+  priority?: number;
 }
 
 /** A new interface on `device` (the ARP cache allocated here, once). */

@@ -12,7 +12,7 @@
  *   ICMP      0 type  1 code  2 checksum  4 identifier  6 sequence  8 data     (at 14 + IHL * 4)
  */
 import { StackState, Iface } from './types';
-import { ARP, IGMP, ICMP_ERRORS, PROTOCOLS, TCP_RESET, ETHERTYPES } from '../features';
+import { ARP, IGMP, ICMP_ERRORS, PROTOCOLS, TCP_RESET, ETHERTYPES, VLAN } from '../features';
 import { arpInput, OUT_PARKED } from './arp';
 import { igmpInput } from './igmp';
 import { tcpClosedInput } from './tcpreset';
@@ -25,7 +25,7 @@ import {
   IP_DELIVERED, IP_UNKNOWN_PROTOCOL, UDP_RX, UDP_TOO_SHORT, UDP_BAD_LENGTH, UDP_BAD_CHECKSUM, UDP_NO_PORT,
   UDP_DELIVERED, UDP_LISTENER_ERRORS, ICMP_RX, ICMP_TX, ICMP_TOO_SHORT, ICMP_BAD_CHECKSUM, ICMP_OTHER_TYPES,
   ICMP_ERRORS_DELIVERED, ICMP_BROADCAST_ECHO, ICMP_BAD_SOURCE, ICMP_ECHO_REPLIES, ICMP_ERRORS_SENT,
-  ICMP_ERRORS_RATE_LIMITED, ICMP_ERRORS_SUPPRESSED, ETH_DELIVERED,
+  ICMP_ERRORS_RATE_LIMITED, ICMP_ERRORS_SUPPRESSED, ETH_DELIVERED, ETH_OTHER_VLAN,
 } from './stats';
 
 /** How the destination of the packet being processed was addressed (for RFC 1122 §3.2.2 rules). */
@@ -52,20 +52,38 @@ export function ethInput(s: StackState, iface: Iface, f: Uint8Array, len: number
     f[1] === m[1] && f[0] === m[0])) { c[ETH_NOT_FOR_US]++; return false; }
   if (f[12] === 8 && f[13] === 0) return ipInput(s, iface, f, len - 14);
   if (ARP > 0 && f[12] === 8 && f[13] === 6) { /*@__NOINLINE__*/ arpInput(s, iface, f, len - 14); return false; }
-  if (ETHERTYPES) return /*@__NOINLINE__*/ ethOther(s, iface, f, len);
+  if (ETHERTYPES || VLAN > 0) return /*@__NOINLINE__*/ ethOther(s, iface, f, len);
   c[ETH_UNKNOWN_TYPE]++;
   return false;
 }
 
 /**
- * Ethernet input past IPv4 and ARP (the frames of the fast path): the handler registered for the
- * EtherType (stack.eth, eth.delivered), else eth.unknownType. Returns what the handler returned (true:
- * it kept the frame).
+ * Ethernet input past untagged IPv4 and ARP (the frames of the fast path):
+ * - an 802.1Q tag (IEEE 802.1Q §9.6: EtherType 0x8100, then PCP/DEI/VID) is removed in place (the frame
+ *   moves 4 octets down, so every layer above finds its headers where it always does) and the frame goes
+ *   to the interface of its VLAN ID on this device (VID 0, a priority tag, to the untagged one; VLAN = 1
+ *   builds: to `iface`); a VID no interface has is eth.otherVlan. A second tag is not looked into;
+ * - the handler registered for the EtherType (stack.eth, eth.delivered), else eth.unknownType.
+ * Returns true when a layer above or the handler kept the frame.
  */
 function ethOther(s: StackState, iface: Iface, f: Uint8Array, len: number): boolean {
-  var h = s.ethTypes[(f[12] << 8) | f[13]];
-  if (h) { s.c[ETH_DELIVERED]++; return h(iface, f, len); }
-  s.c[ETH_UNKNOWN_TYPE]++;
+  var c = s.c;
+  if (VLAN > 0 && f[12] === 0x81 && f[13] === 0) {
+    if (len < 18) { c[ETH_TOO_SHORT]++; return false; }
+    var vid = ((f[14] & 15) << 8) | f[15], l = VLAN > 1 ? iface.vlans : undefined;
+    var to: Iface | null = vid === 0 && !l ? iface : null;
+    if (l) for (var i = 0; i < l.length; i++) if (l[i].vlan === vid) to = l[i];
+    if (to === null) { c[ETH_OTHER_VLAN]++; return false; }
+    if (to !== iface) { iface.counters.rx--; to.counters.rx++; iface = to; }
+    f.set(f.subarray(16, len), 12);
+    len -= 4;
+    var t = (f[12] << 8) | f[13];
+    if (t === 0x0800) return ipInput(s, iface, f, len - 14);
+    if (ARP > 0 && t === 0x0806) { arpInput(s, iface, f, len - 14); return false; }
+  }
+  var h = ETHERTYPES ? s.ethTypes[(f[12] << 8) | f[13]] : null;
+  if (h) { c[ETH_DELIVERED]++; return h(iface, f, len); }
+  c[ETH_UNKNOWN_TYPE]++;
   return false;
 }
 

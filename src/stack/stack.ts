@@ -29,7 +29,8 @@ import { igmpJoin, igmpLeave, igmpTimer, igmpRejoin, igmpSyncFilter } from './ig
 import { Route, RouteSpec, routeParse, routeInsert, routesForIface, routesRemove, routeFormat } from './route';
 import { onesSum } from '../wire/checksum';
 import { parseIPv4, parseMac, prefixLength, formatMac, formatIPv4 } from '../wire/addr';
-import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT, PROTOCOLS, ETHERTYPES } from '../features';
+import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT, PROTOCOLS, ETHERTYPES, VLAN } from '../features';
+import { vlanAttach } from './vlan';
 import { EthApi, EthService } from './eth';
 
 /** Per-datagram options of udp.send / udp.sendWith (see there). */
@@ -435,6 +436,7 @@ export class Stack {
     for (var i = 0; i < s.ifaces.length; i++)
       if (s.ifaces[i].name === name) throw new Error('addInterface: name "' + name + '" is taken');
     var iface = newIface(device, name, c[0], c[1], c[2], opts.arp !== false, s.cfg);
+    if (VLAN > 1) vlanAttach(s, iface, opts);
     s.ifaces.push(iface);
     if (ROUTES) routesForIface(s, iface);
     if (IGMP) igmpSyncFilter(s, iface);

@@ -83,6 +83,10 @@ export interface Iface {
   /** @internal Multicast MACs EtherType modules asked the device to accept (stack.eth.addMulticast),
    *  passed to Device.setMulticast together with the IGMP groups' MACs. */
   ethMacs: Uint8Array[];
+  /** @internal 802.1Q VLAN ID of the interface, 0 untagged (set only on a device that carries VLANs). */
+  vlan?: number;
+  /** @internal The interfaces on the same device, this one included (VLAN builds; vlan.ts). */
+  vlans?: Iface[];
 }
 
 /**
