@@ -70,3 +70,15 @@ export var ETHERTYPES = true;
  *  received as untagged; 1 = priority-tagged frames only; 0 = off (every tagged frame is
  *  eth.unknownType). Frames for a VLAN no interface has are counted eth.otherVlan. */
 export var VLAN = 2;
+
+/** IPv4 reassembly (RFC 791 §3.2, RFC 815, RFC 1122 §3.3.2; src/stack/reasm.ts): Config.reassemblyBuffers
+ *  datagrams of at most Config.reassemblyMaxOctets at once, each buffer allocated on the first fragment
+ *  that needs it; overlaps, duplicates, tiny first fragments (RFC 1858) and timeouts counted, ICMP time
+ *  exceeded sent on a timeout. Off: every fragment is dropped (ip.fragments). */
+export var REASSEMBLY = true;
+
+/** IPv4 fragmentation on send (RFC 791 §3.2; src/stack/frag.ts): UDP datagrams longer than the MTU up
+ *  to Config.fragmentMaxOctets, echo replies to reassembled requests; datagrams with Don't Fragment
+ *  refused when too long (ip.dfRefused); ICMP "fragmentation needed" remembered per destination (path
+ *  MTU, RFC 1191). Off: udp.send takes at most 1472 octets. */
+export var FRAGMENTATION = true;

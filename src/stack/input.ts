@@ -12,7 +12,9 @@
  *   ICMP      0 type  1 code  2 checksum  4 identifier  6 sequence  8 data     (at 14 + IHL * 4)
  */
 import { StackState, Iface } from './types';
-import { ARP, IGMP, ICMP_ERRORS, PROTOCOLS, TCP_RESET, ETHERTYPES, VLAN } from '../features';
+import { ARP, IGMP, ICMP_ERRORS, PROTOCOLS, TCP_RESET, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION } from '../features';
+import { reasmInput } from './reasm';
+import { fragOutput } from './frag';
 import { arpInput, OUT_PARKED } from './arp';
 import { igmpInput } from './igmp';
 import { tcpClosedInput } from './tcpreset';
@@ -105,8 +107,11 @@ export function ipInput(s: StackState, iface: Iface, f: Uint8Array, len: number)
   // Ethernet pads short frames: trust the total length, never the frame length (RFC 1122 §3.2.1.8
   // applies to the header; a total beyond what arrived means a truncated packet).
   if (total < hl || total > len) { c[IP_BAD_LENGTH]++; return false; }
-  // Above the 1500-octet MTU (RFC 894): a giant no peer should send, and no answer of that size may leave.
-  if (total > 1500) { c[IP_TOO_LONG]++; return false; }
+  // Above the 1500-octet MTU (RFC 894): a giant no peer should send, and no answer of that size may leave;
+  // but for a datagram reassembled in a buffer longer than a ring frame (reasm.ts), to UDP or ICMP.
+  if (total > 1500 && !(REASSEMBLY && f.length > s.cfg.frameSize && (f[23] === 17 || (FRAGMENTATION && f[23] === 1)))) {
+    c[IP_TOO_LONG]++; return false;
+  }
   var dst = ((f[30] << 24) | (f[31] << 16) | (f[32] << 8) | f[33]) >>> 0;
   var kind = DST_UNICAST;
   if (dst !== iface.address || dst === 0) {
@@ -122,8 +127,11 @@ export function ipInput(s: StackState, iface: Iface, f: Uint8Array, len: number)
   if (src === 0xffffffff || (src >>> 28) === 14 || (src === iface.broadcast && iface.netmask !== 0xffffffff) ||
     (src === iface.address && src !== 0 && !(f[6] === m[0] && f[7] === m[1] && f[8] === m[2] && f[9] === m[3] &&
     f[10] === m[4] && f[11] === m[5]))) { c[IP_BAD_SOURCE]++; return false; }
-  // more fragments or a fragment offset: the low 14 bits of the flags/fragment field (no reassembly)
-  if (((f[20] & 0x3f) | f[21]) !== 0) { c[IP_FRAGMENTS]++; return false; }
+  // more fragments or a fragment offset: the low 14 bits of the flags/fragment field (RFC 791 §3.1)
+  if (((f[20] & 0x3f) | f[21]) !== 0) {
+    if (REASSEMBLY) return /*@__NOINLINE__*/ reasmInput(s, iface, f, hl, total, kind, src, dst);
+    c[IP_FRAGMENTS]++; return false;
+  }
   var proto = f[23];
   c[IP_DELIVERED]++;
   if (proto === 17) {
@@ -144,7 +152,7 @@ export function ipInput(s: StackState, iface: Iface, f: Uint8Array, len: number)
     if (!fn) {
       c[UDP_NO_PORT]++;
       // RFC 1122 §4.1.3.1: a host SHOULD send port unreachable
-      if (ICMP_ERRORS) /*@__NOINLINE__*/ icmpSendError(s, iface, f, hl, total, kind, 3);
+      if (ICMP_ERRORS) /*@__NOINLINE__*/ icmpSendError(s, iface, f, hl, total, kind, 3, 3);
       return false;
     }
     var info = s.udpInfo;
@@ -171,7 +179,7 @@ export function ipInput(s: StackState, iface: Iface, f: Uint8Array, len: number)
   c[IP_DELIVERED]--;
   c[IP_UNKNOWN_PROTOCOL]++;
   // RFC 1122 §3.2.2.1: a host SHOULD generate protocol unreachable.
-  if (ICMP_ERRORS) icmpSendError(s, iface, f, hl, total, kind, 2);
+  if (ICMP_ERRORS) icmpSendError(s, iface, f, hl, total, kind, 3, 2);
   return false;
 }
 
@@ -216,18 +224,21 @@ function icmpInput(s: StackState, iface: Iface, f: Uint8Array, hl: number, total
   route(s, src, iface);
   c[ICMP_ECHO_REPLIES]++;
   c[ICMP_TX]++;
+  // the reply to a reassembled request longer than the MTU leaves in fragments (new ring frames)
+  if (FRAGMENTATION && len + 20 > (VLAN > 1 && iface.vlan ? 1496 : 1500)) { fragOutput(s, f, len, 1, from, src, s.cfg.ttl); return false; }
   return ipOutput(s, f, len, 1, from, src, s.cfg.ttl) === OUT_PARKED;
 }
 
 /**
- * Sends an ICMP destination unreachable with `code` (2 protocol, 3 port) about the datagram at
- * frame[14 .. 14+total) with header length hl, which arrived on `iface` addressed as `kind`. The error
+ * Sends an ICMP error of `type` and `code` (destination unreachable 3: code 2 protocol, 3 port; time
+ * exceeded 11: code 1 reassembly, from reasm.ts) about the datagram at frame[14 .. 14+total) with header
+ * length hl, which arrived on `iface` addressed as `kind`. The error
  * quotes the IP header and the first 8 data octets (RFC 792). Not sent (RFC 1122 §3.2.2) about an ICMP
  * error, a datagram to a broadcast or multicast address or in a link-layer broadcast or multicast frame,
  * a source that is not a unicast host address; not more often than Config.icmpErrorIntervalMs. Uses a
  * new ring frame; the original stays the caller's.
  */
-function icmpSendError(s: StackState, iface: Iface, f: Uint8Array, hl: number, total: number, kind: number, code: number): void {
+export function icmpSendError(s: StackState, iface: Iface, f: Uint8Array, hl: number, total: number, kind: number, type: number, code: number): void {
   var c = s.c, src = ((f[26] << 24) | (f[27] << 16) | (f[28] << 8) | f[29]) >>> 0, t = f[14 + hl];
   // RFC 1122 §3.2.2: not about "a datagram sent as a link-layer broadcast" (group bit of the MAC), nor
   // an ICMP error (types other than the queries and replies 0, 8-10, 13-18; unknown types count as errors)
@@ -241,7 +252,7 @@ function icmpSendError(s: StackState, iface: Iface, f: Uint8Array, hl: number, t
   if (e === null) return;
   var quote = total < hl + 8 ? total : hl + 8;
   e.set(f.subarray(14, 14 + quote), 42);
-  e[34] = 3; e[35] = code; e[36] = e[37] = e[38] = e[39] = e[40] = e[41] = 0;
+  e[34] = type; e[35] = code; e[36] = e[37] = e[38] = e[39] = e[40] = e[41] = 0;
   var r = 0xffff - onesSum(e, 34, 8 + quote, 0);
   e[36] = r >>> 8; e[37] = r;
   s.lastIcmpErrorMs = s.now;

@@ -29,7 +29,8 @@ import { igmpJoin, igmpLeave, igmpTimer, igmpRejoin, igmpSyncFilter } from './ig
 import { Route, RouteSpec, routeParse, routeInsert, routesForIface, routesRemove, routeFormat } from './route';
 import { onesSum } from '../wire/checksum';
 import { parseIPv4, parseMac, prefixLength, formatMac, formatIPv4 } from '../wire/addr';
-import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT, PROTOCOLS, ETHERTYPES, VLAN } from '../features';
+import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT, PROTOCOLS, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION } from '../features';
+import { reasmTimer } from './reasm';
 import { vlanAttach } from './vlan';
 import { EthApi, EthService } from './eth';
 
@@ -380,6 +381,7 @@ export class Stack {
       lastIcmpErrorMs: -1e15, nextEphemeral: cfg.ephemeralFirst, routeIface: null, routeNextHop: 0,
       timerHooks: [], routes: [], protocols: {}, lastListenerError: null, ethTypes: {},
     };
+    if (FRAGMENTATION) s.ipFrag = 0;
     this.state = s;
     this.config = cfg;
     this.interfaces = s.ifaces;
@@ -529,6 +531,7 @@ export class Stack {
       if (ARP === 2 && iface.arpMode === 2) arpTimer(s, iface, now);
       if (IGMP && iface.memberships.length > 0) igmpTimer(s, iface, now);
     }
+    if (REASSEMBLY) reasmTimer(s, now);
     if (s.timerHooks.length > 0) {
       var hooks = s.timerHooks.slice(); // a hook may remove itself (or another) while they run
       for (var h = 0; h < hooks.length; h++) hooks[h](now);

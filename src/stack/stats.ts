@@ -30,12 +30,13 @@
  * ip.fragmentsSent.
  *
  * A build without STATS_DETAIL (src/features.ts) keeps `rx`, `tx` and `drop` per layer, plus
- * ip.delivered, udp.delivered, eth.delivered, ip.fragments, ip.reassembled and the ring's: every drop
+ * ip.delivered, udp.delivered, eth.delivered (ETHERTYPES builds), ip.fragments and ip.reassembled
+ * (REASSEMBLY builds; without it fragments are ip.drop) and the ring's: every drop
  * reason of a layer adds to its `drop`, and the outcomes that are not drops are not counted. Then
  * eth.rx = eth.drop + eth.delivered + arp.rx + ip.rx - (multicast looped back) - ip.reassembled,
  * ip.rx = ip.drop + ip.delivered + ip.fragments, udp.rx = udp.drop + udp.delivered.
  */
-import { STATS_DETAIL } from '../features';
+import { STATS_DETAIL, ETHERTYPES, REASSEMBLY } from '../features';
 
 // Index of each counter in the array (names: NAMES below, same order). The brief layout (no
 // STATS_DETAIL) folds every drop reason into its layer's DROP and every other outcome into SINK, a
@@ -103,7 +104,7 @@ export var IP_BAD_CHECKSUM = STATS_DETAIL ? 30 : 9;
 export var IP_BAD_LENGTH = STATS_DETAIL ? 31 : 9;
 /** Fragments (MF set or offset nonzero) kept in a reassembly buffer; in a build without REASSEMBLY,
  *  every fragment (dropped). */
-export var IP_FRAGMENTS = STATS_DETAIL ? 32 : 29;
+export var IP_FRAGMENTS = STATS_DETAIL ? 32 : REASSEMBLY ? 29 : 9;
 /** Total length above the 1500-octet MTU (a giant; never answered). */
 export var IP_TOO_LONG = STATS_DETAIL ? 33 : 9;
 /** Destination is not one of our addresses, broadcasts or joined groups. */
@@ -201,7 +202,7 @@ export var RING_DOUBLE_GIVE = STATS_DETAIL ? 83 : 26;
 // merges them into their layers).
 // eth
 /** Frames handed to the handler of their EtherType (stack.eth: a protocol module or a listener). */
-export var ETH_DELIVERED = STATS_DETAIL ? 84 : 28;
+export var ETH_DELIVERED = STATS_DETAIL ? 84 : ETHERTYPES ? 28 : 27;
 /** 802.1Q frames for a VLAN ID no interface of that device has (or untagged frames on a device that
  *  has only VLAN interfaces). */
 export var ETH_OTHER_VLAN = STATS_DETAIL ? 85 : 2;
@@ -219,7 +220,7 @@ export var ARP_NOT_LEARNED = STATS_DETAIL ? 89 : 27;
 export var ARP_DEFENDED = STATS_DETAIL ? 90 : 27;
 // ip
 /** Datagrams reassembled from their fragments (passed to IPv4 input once more). */
-export var IP_REASSEMBLED = STATS_DETAIL ? 91 : 30;
+export var IP_REASSEMBLED = STATS_DETAIL ? 91 : REASSEMBLY ? 30 : 27;
 /** Datagrams given up because their fragments did not all arrive within Config.reassemblyTimeoutMs. */
 export var IP_REASM_TIMEOUTS = STATS_DETAIL ? 92 : 27;
 /** Fragments whose data was all held already (dropped; the datagram goes on). */
@@ -268,8 +269,8 @@ export var NAMES = STATS_DETAIL ?
   'reasmTimeouts,fragDuplicates,fragOverlaps,fragTooLarge,fragNoBuffer,fragTiny,fragInvalid,fragmentsSent,' +
   'dfRefused|icmp:echoRequests,pingReplies,fragNeeded' :
   'eth:rx,tx,drop|arp:rx,tx,drop|ip:rx,tx,delivered,drop,multicastLoop|icmp:rx,tx,drop|igmp:rx,tx,drop|' +
-  'udp:rx,tx,delivered,drop,listenerErrors|tcp:rx,tx,drop|ring:exhausted,doubleGive|:sink|eth:delivered|' +
-  'ip:fragments,reassembled';
+  'udp:rx,tx,delivered,drop,listenerErrors|tcp:rx,tx,drop|ring:exhausted,doubleGive|:sink' +
+  (ETHERTYPES ? '|eth:delivered' : '|:') + (REASSEMBLY ? '|ip:fragments,reassembled' : '');
 
 /** Length of the counter array. */
 export var COUNTERS = STATS_DETAIL ? 104 : 31;

@@ -3,6 +3,7 @@ import { Config } from './config';
 import { Device } from '../drivers/device';
 import { Membership } from './igmp';
 import { Route } from './route';
+import { Reasm } from './reasm';
 
 /**
  * Called with a received UDP datagram: the payload is buf[off..off+len), a view into a ring frame valid
@@ -157,4 +158,9 @@ export interface StackState {
   lastListenerError: any;
   /** Handlers by EtherType (stack.eth.register; ETHERTYPES builds). A plain object, as udpListeners. */
   ethTypes: { [etherType: number]: EthHandler };
+  /** Reassembly buffers and their bookkeeping (reasm.ts; REASSEMBLY builds), made on the first fragment. */
+  reasm?: Reasm;
+  /** The flags/fragment-offset field of the next datagram ipOutput writes (FRAGMENTATION builds: frag.ts
+   *  sets it around each fragment; 0 otherwise). */
+  ipFrag?: number;
 }
