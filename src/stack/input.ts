@@ -109,7 +109,7 @@ export function ipInput(s: StackState, iface: Iface, f: Uint8Array, len: number)
   if (total < hl || total > len) { c[IP_BAD_LENGTH]++; return false; }
   // Above the 1500-octet MTU (RFC 894): a giant no peer should send, and no answer of that size may leave;
   // but for a datagram reassembled in a buffer longer than a ring frame (reasm.ts), to UDP or ICMP.
-  if (total > 1500 && !(REASSEMBLY && f.length > s.cfg.frameSize && (f[23] === 17 || (FRAGMENTATION && f[23] === 1)))) {
+  if (total > 1500 && !(REASSEMBLY && f.buffer.byteLength > s.cfg.frameSize && (f[23] === 17 || (FRAGMENTATION && f[23] === 1)))) {
     c[IP_TOO_LONG]++; return false;
   }
   var dst = ((f[30] << 24) | (f[31] << 16) | (f[32] << 8) | f[33]) >>> 0;

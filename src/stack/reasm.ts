@@ -20,7 +20,7 @@
  * Every fragment reaching here was counted ip.rx; it ends in exactly one of ip.fragments (kept),
  * ip.fragDuplicates, fragOverlaps, fragTooLarge, fragNoBuffer, fragTiny, fragInvalid. A complete datagram
  * is counted ip.reassembled and passes through IPv4 input once more (so ip.rx counts it again): in a
- * ring frame when it fits one, else from the buffer itself (only to UDP and ICMP: no protocol module
+ * ring frame when it is at most 1500 octets (the MTU), else from the buffer itself (only to UDP and ICMP: no protocol module
  * may keep a buffer that is not a ring frame).
  */
 import { StackState, Iface } from './types';
@@ -146,7 +146,7 @@ export function reasmInput(s: StackState, iface: Iface, f: Uint8Array, hl: numbe
   var x = 0xffff - onesSum(buf, base + 14, h, 0);
   buf[base + 24] = x >>> 8; buf[base + 25] = x;
   c[IP_REASSEMBLED]++;
-  if (14 + len <= cfg.frameSize) {
+  if (len <= 1500) {
     var fr = take(s);
     if (fr === null) { c[IP_REASSEMBLED]--; return false; }
     fr.set(buf.subarray(base, base + 14 + len), 0);

@@ -188,6 +188,15 @@ describe('reassembly', () => {
     expect(r.got).toEqual([]);
   });
 
+  test('ping -s 1473 (1501 octets, as Linux sends it: 1480 + 1) is answered in 2 fragments', () => {
+    const r = rig();
+    r.feed(fragments(echoRequest(1, 1, bytes(1473)), [1480], { protocol: PROTO_ICMP }));
+    const sent = r.dev.takeSent().map((f) => parseIpv4(parseEthernet(f).payload));
+    expect(sent.map((p) => [p.flagsFragment, p.totalLength])).toEqual([[0x2000, 1500], [185, 21]]);
+    const st = balanced(r.stack);
+    expect([st.ip.reassembled, st.ip.tooLong, st.icmp.echoReplies]).toEqual([1, 0, 1]);
+  });
+
   test('ping with 4000 octets of data (reassembled from 3 fragments) is answered in 3 fragments', () => {
     const r = rig({ reassemblyMaxOctets: 4100, frames: 6 });
     const req = echoRequest(0x1234, 1, bytes(4000));
