@@ -46,6 +46,10 @@ export var RUNNER = true;
  *  still names the argument and the rule (`udp.send: length > 1472`), a few octets each. */
 export var ERROR_TEXT = true;
 
+/** `stack.udp.reply(length)`: a listener answers the datagram it was given in the same ring frame (no copy,
+ *  no frame taken). Off: answer with udp.send (one copy, one frame). */
+export var UDP_REPLY = true;
+
 /** `micronet.createLoopback()` (a Device that receives what it sends). */
 export var LOOPBACK = true;
 

@@ -9,6 +9,7 @@
  *   micronet-w5500.js / .min.js          W5500 MACRAW driver, needs nothing from the core
  *   micronet-dgram.js / .min.js          Node-style dgram sockets and the NetworkJS adapter
  *   micronet-networkjs.js / .min.js      the NetworkJS adapter alone (Espruino's built-in dgram)
+ *   micronet-networkjs-tcp.js / .min.js  the NetworkJS adapter for TCP (Espruino's net, http, tls)
  *   micronet-tcp.js / .min.js / .global(.min).js  TCP (RFC 9293) on the core's IPv4 service (global micronetTcp)
  *   micronet-net.js / .min.js / .global(.min).js  Node-style net sockets on micronet-tcp (global micronetNet)
  *   types/                               TypeScript declarations
@@ -39,6 +40,7 @@ const ENTRIES = [
   ['src/drivers/w5500.ts', 'micronet-w5500', null],
   ['src/sockets/dgram.ts', 'micronet-dgram', null],
   ['src/sockets/networkjs.ts', 'micronet-networkjs', null],
+  ['src/sockets/networkjs-tcp.ts', 'micronet-networkjs-tcp', null],
   ['src/net/dhcp.ts', 'micronet-dhcp', null],
   ['src/net/dns.ts', 'micronet-dns', null],
   ['src/devices/index.ts', 'micronet-debug', null],

@@ -37,7 +37,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as net from 'net';
 import { ChildProcess, spawn } from 'child_process';
-import { ChipSpec, parseBenchHeader, requiredModules } from './board';
+import { ChipSpec, parseBenchHeader, requiredModules, boardDist } from './board';
 import { enginePath, runOnEngine, EngineName, REPORT_PREFIX, ROOT } from './engine';
 import { Hub } from '../sim/hub';
 import { Enc28j60Sim } from '../sim/enc28j60';
@@ -57,6 +57,9 @@ export interface EngineBoardOptions {
   chips?: ChipSpec[];
   /** Load the readable bundles instead of the minified ones. */
   plain?: boolean;
+  /** The folder of bundles; default dist/<profile> for a script with a `bench: profile=NAME` line, else
+   *  <repo>/dist. */
+  dist?: string;
   /** Receives each line the board prints. */
   console?: (line: string) => void;
   /** Kill the engine after this many ms (default: never; stop() kills it). */
@@ -113,11 +116,12 @@ async function shimText(): Promise<string> {
   return shimCache;
 }
 
-/** The Storage image for the modules `text` requires, written and verified by the engine runner. */
-function storageImage(engine: BoardEngine, text: string, plain: boolean): { flash: Buffer | null; free: number | null } {
+/** The Storage image for the modules `text` requires (from `dist`), written and verified by the engine
+ *  runner. */
+function storageImage(engine: BoardEngine, text: string, plain: boolean, dist: string): { flash: Buffer | null; free: number | null } {
   const mods = requiredModules(text).map((m) => 'require(' + JSON.stringify(m) + ');').join(' ');
   // The runner uploads what a script requires; this one only names the modules, and prints nothing.
-  const r = runOnEngine({ engine, name: 'board-storage', script: '/* ' + mods + ' */\n', plain, keepDir: true, timeoutMs: 120000 });
+  const r = runOnEngine({ engine, name: 'board-storage', script: '/* ' + mods + ' */\n', plain, dist, keepDir: true, timeoutMs: 120000 });
   try {
     if (r.errors.length) throw new Error('board: uploading the modules into Storage failed: ' + r.errors.join('; '));
     const f = r.dir ? path.join(r.dir, 'espruino.flash') : '';
@@ -146,7 +150,7 @@ export async function startEngineBoard(scriptPath: string, options: EngineBoardO
   names.forEach((n, d) => { pinsByD[d] = pinIndex(n); });
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'micronet-board-'));
-  const img = storageImage(options.engine, text, !!options.plain);
+  const img = storageImage(options.engine, text, !!options.plain, boardDist(text, options.dist));
   if (img.flash) fs.writeFileSync(path.join(dir, 'espruino.flash'), img.flash);
   const fifo = (n: string): string => {
     const p = path.join(dir, n);

@@ -101,7 +101,8 @@ export interface BoardOptions {
   preload?: boolean;
   /** More Storage files (name -> binary string). */
   storage?: Record<string, string>;
-  /** The dist/ folder; default <repo>/dist. */
+  /** The dist/ folder; default dist/<profile> for a script with a `bench: profile=NAME` line, else
+   *  <repo>/dist. */
   distDir?: string;
   /** Receives each console/print line and each "Uncaught" report; default: kept in `output` only. */
   console?: (line: string) => void;
@@ -138,6 +139,10 @@ export function parseBenchHeader(text: string): ChipSpec[] {
     const m = /^\s*(?:\/\/+|\/?\*+)?\s*bench:\s*(.*?)\s*(?:\*\/)?\s*$/.exec(lines[i]);
     if (!m) continue;
     const where = 'bench header line ' + (i + 1) + ': ';
+    if (/^profile=/.test(m[1])) {
+      if (!/^profile=[A-Za-z0-9_-]+$/.test(m[1])) throw new Error(where + 'profile= takes one profile name (profiles/<name>.json), not "' + m[1].slice(8) + '"');
+      continue;
+    }
     const spec: Partial<ChipSpec> = {};
     for (const tok of m[1].split(/\s+/).filter(Boolean)) {
       if (/^SPI[123]$/.test(tok)) { spec.bus = tok as ChipSpec['bus']; continue; }
@@ -156,6 +161,23 @@ export function parseBenchHeader(text: string): ChipSpec[] {
     out.push(spec as ChipSpec);
   }
   return out;
+}
+
+/**
+ * The build profile a board script names in a `bench: profile=NAME` header line (the script's modules
+ * are then those of `npm run build -- --profile NAME`, in dist/NAME), or null.
+ */
+export function benchProfile(text: string): string | null {
+  const m = /^\s*(?:\/\/+|\/?\*+)?\s*bench:\s*profile=([A-Za-z0-9_-]+)\s*(?:\*\/)?\s*$/m.exec(text);
+  return m ? m[1] : null;
+}
+
+/** The folder of bundles for a board script: `dist` when given, else dist/<profile> for a script with a
+ *  `bench: profile=NAME` line, else <repo>/dist. */
+export function boardDist(text: string, dist?: string): string {
+  if (dist) return dist;
+  const p = benchProfile(text);
+  return p ? path.join(ROOT, 'dist', p) : path.join(ROOT, 'dist');
 }
 
 /** Names of the modules a script requires (`require("name")` with a literal name), in order, once each. */
@@ -189,8 +211,9 @@ export async function startBoard(scriptPath: string, options: BoardOptions = {})
   const hub = options.hub ?? new Hub();
 
   if (options.preload !== false) {
+    const distDir = boardDist(text, options.distDir);
     for (const name of requiredModules(text)) {
-      const f = bundleFile(name, options.distDir, options.bundles ?? 'min');
+      const f = bundleFile(name, distDir, options.bundles ?? 'min');
       if (f) io.storage.set(name, fs.readFileSync(f, 'latin1'));
     }
   }

@@ -12,10 +12,10 @@
  *   ICMP      0 type  1 code  2 checksum  4 identifier  6 sequence  8 data     (at 14 + IHL * 4)
  */
 import { StackState, Iface } from './types';
-import { ARP, IGMP, ICMP_ERRORS, PROTOCOLS, TCP_RESET, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION } from '../features';
+import { ARP, IGMP, ICMP_ERRORS, PROTOCOLS, TCP_RESET, ERROR_TEXT, UDP_REPLY, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION } from '../features';
 import { reasmInput } from './reasm';
 import { fragOutput } from './frag';
-import { arpInput, OUT_PARKED } from './arp';
+import { arpInput, OUT_PARKED, OUT_DROPPED } from './arp';
 import { igmpInput } from './igmp';
 import { tcpClosedInput } from './tcpreset';
 import { ipOutput, route } from './output';
@@ -27,7 +27,7 @@ import {
   IP_DELIVERED, IP_UNKNOWN_PROTOCOL, UDP_RX, UDP_TOO_SHORT, UDP_BAD_LENGTH, UDP_BAD_CHECKSUM, UDP_NO_PORT,
   UDP_DELIVERED, UDP_LISTENER_ERRORS, ICMP_RX, ICMP_TX, ICMP_TOO_SHORT, ICMP_BAD_CHECKSUM, ICMP_OTHER_TYPES,
   ICMP_ERRORS_DELIVERED, ICMP_BROADCAST_ECHO, ICMP_BAD_SOURCE, ICMP_ECHO_REPLIES, ICMP_ERRORS_SENT,
-  ICMP_ERRORS_RATE_LIMITED, ICMP_ERRORS_SUPPRESSED, ETH_DELIVERED, ETH_OTHER_VLAN,
+  ICMP_ERRORS_RATE_LIMITED, ICMP_ERRORS_SUPPRESSED, UDP_TX, IP_NO_ROUTE, ETH_DELIVERED, ETH_OTHER_VLAN,
 } from './stats';
 
 /** How the destination of the packet being processed was addressed (for RFC 1122 §3.2.2 rules). */
@@ -162,12 +162,14 @@ export function ipInput(s: StackState, iface: Iface, f: Uint8Array, len: number)
     info.dstPort = port;
     info.iface = iface;
     c[UDP_DELIVERED]++;
+    if (UDP_REPLY) { s.rxFrame = f; s.rxIface = iface; s.rxKept = false; }
     try {
       fn(f, o + 8, ulen - 8, info);
     } catch (e) {
       c[UDP_LISTENER_ERRORS]++;
       s.lastListenerError = e;
     }
+    if (UDP_REPLY) { s.rxFrame = null; return s.rxKept; }
     return false;
   }
   if (proto === 1) return /*@__NOINLINE__*/ icmpInput(s, iface, f, hl, total, kind, src, dst);
@@ -181,6 +183,40 @@ export function ipInput(s: StackState, iface: Iface, f: Uint8Array, len: number)
   // RFC 1122 §3.2.2.1: a host SHOULD generate protocol unreachable.
   if (ICMP_ERRORS) icmpSendError(s, iface, f, hl, total, kind, 3, 2);
   return false;
+}
+
+/**
+ * stack.udp.reply (see Udp.reply in stack.ts): answers the datagram in s.rxFrame in place with the first
+ * `len` octets of its payload. RFC 768 gives the reply's ports (the request's source port is "the port to
+ * which a reply should be addressed"); RFC 1122 §4.1.3.5: a reply to a broadcast or multicast request
+ * goes from a unicast address of ours (the interface's). The frame is the receive path's: on OUT_PARKED
+ * it now belongs to ARP (s.rxKept tells ipInput).
+ * @throws Error outside a listener (or a second time) and for a length that does not fit.
+ */
+export function udpReply(s: StackState, len: number): boolean {
+  var f = s.rxFrame, iface = s.rxIface as Iface;
+  if (f === null) throw new Error(ERROR_TEXT ? 'udp.reply: only inside a UDP listener, once per datagram' : 'udp.reply: not in a listener');
+  var hl = (f[14] & 15) << 2, o = 14 + hl;
+  if (!((len | 0) === len && len >= 0 && len <= 1472 && 42 + len <= f.length)) throw new Error(ERROR_TEXT ? 'udp.reply: length ' + len + ' is not 0..1472 octets' : 'udp.reply: length 0..1472');
+  s.rxFrame = null;
+  var c = s.c, src = ((f[26] << 24) | (f[27] << 16) | (f[28] << 8) | f[29]) >>> 0;
+  var dst = ((f[30] << 24) | (f[31] << 16) | (f[32] << 8) | f[33]) >>> 0;
+  var rp = (f[o] << 8) | f[o + 1], lp = (f[o + 2] << 8) | f[o + 3];
+  if (src === 0) { c[IP_NO_ROUTE]++; return false; }
+  var from = dst === iface.address ? dst : iface.address;
+  if (hl !== 20) f.set(f.subarray(o + 8, o + 8 + len), 42); // IP options are not reflected
+  var ulen = 8 + len;
+  f[34] = lp >>> 8; f[35] = lp; f[36] = rp >>> 8; f[37] = rp; f[38] = ulen >>> 8; f[39] = ulen; f[40] = 0; f[41] = 0;
+  if (s.cfg.udpChecksum && !iface.txOffload) {
+    var k = 0xffff - onesSum(f, 34, ulen, (from >>> 16) + (from & 0xffff) + (src >>> 16) + (src & 0xffff) + 17 + ulen);
+    if (k === 0) k = 0xffff;
+    f[40] = k >>> 8; f[41] = k;
+  }
+  c[UDP_TX]++;
+  route(s, src, iface);
+  var r = ipOutput(s, f, ulen, 17, from, src, s.cfg.ttl);
+  if (r === OUT_PARKED) s.rxKept = true;
+  return r !== OUT_DROPPED;
 }
 
 /**

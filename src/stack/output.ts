@@ -5,7 +5,7 @@
  * front of it.
  */
 import { StackState, Iface } from './types';
-import { ARP, IGMP, ROUTES, ERROR_TEXT, FRAGMENTATION } from '../features';
+import { ARP, IGMP, ROUTES, ERROR_TEXT, UDP_REPLY, FRAGMENTATION } from '../features';
 import { arpOutput, OUT_SENT, OUT_PARKED, OUT_DROPPED } from './arp';
 import { ipInput } from './input';
 import { ifaceSend, take, give } from './ring';
@@ -178,7 +178,11 @@ export function udpSend(s: StackState, dst: string | number, dstPort: number, da
   var r = ipOutput(s, f, ulen, 17, src, d, ttl >= 0 ? ttl : group ? s.cfg.multicastTtl : s.cfg.ttl);
   if (IGMP && group && r === OUT_SENT && (loop === null ? s.cfg.multicastLoop : loop) && iface.groups.indexOf(d) >= 0) {
     s.c[IP_MULTICAST_LOOP]++;
-    ipInput(s, iface, f, 20 + ulen);
+    // a listener sending to its own group is delivered this copy inside its own call: keep its udp.reply
+    // context, and the copy if a reply to it was parked on ARP
+    var kf = s.rxFrame, ki = s.rxIface, kk = s.rxKept;
+    if (ipInput(s, iface, f, 20 + ulen)) r = OUT_PARKED;
+    if (UDP_REPLY) { s.rxFrame = kf; s.rxIface = ki; s.rxKept = kk; }
   }
   if (r !== OUT_PARKED) give(s, f);
   return r !== OUT_DROPPED;

@@ -21,7 +21,7 @@ import { StackState, UdpListener, IpProtocol, Iface } from './types';
 import { InterfaceOptions, newIface } from './iface';
 import { COUNTERS, RING_EXHAUSTED, IP_NO_ROUTE, UDP_LISTENER_ERRORS, namedCounters, Stats } from './stats';
 import { arpRequest, arpTimer, arpAddStatic, arpFind, arpMac } from './arp';
-import { ethInput } from './input';
+import { ethInput, udpReply } from './input';
 import { route, udpSend, checkPort, ephemeralPort, ipOutput } from './output';
 import { take, give } from './ring';
 import { tcpReset } from './tcpreset';
@@ -29,7 +29,7 @@ import { igmpJoin, igmpLeave, igmpTimer, igmpRejoin, igmpSyncFilter } from './ig
 import { Route, RouteSpec, routeParse, routeInsert, routesForIface, routesRemove, routeFormat } from './route';
 import { onesSum } from '../wire/checksum';
 import { parseIPv4, parseMac, prefixLength, formatMac, formatIPv4 } from '../wire/addr';
-import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT, PROTOCOLS, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION } from '../features';
+import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT, PROTOCOLS, UDP_REPLY, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION } from '../features';
 import { reasmTimer } from './reasm';
 import { vlanAttach } from './vlan';
 import { EthApi, EthService } from './eth';
@@ -64,6 +64,18 @@ export interface Udp {
    * the ring frame (valid only during the call). Same result and errors as send.
    */
   sendWith(address: string | number, port: number, length: number, write: (buf: Uint8Array, off: number) => void, srcPort?: number, options?: SendOptions): boolean;
+  /**
+   * Inside a listener only: answers the datagram being delivered in its own ring frame, with no copy
+   * and no frame taken. The reply's payload is the first `length` octets at buf[off..) of the listener's
+   * view (rewrite them in place first; `length` may differ from the request's, up to what the frame holds
+   * and 1472), to the request's source address and port, from its destination port and address (from
+   * the interface's address when the request went to a broadcast or a group), out of the interface it
+   * came in on, to the next hop the route and ARP give (as an ICMP echo reply is sent). The view is not
+   * valid after the call. Returns as send: true if sent or waiting for ARP, false if dropped (counted;
+   * a request from 0.0.0.0 has no one to answer: ip.noRoute).
+   * @throws Error outside a listener, a second time for one datagram, or on a bad length.
+   */
+  reply(length: number): boolean;
 }
 
 /** Static and cached neighbours (RFC 826). */
@@ -200,6 +212,9 @@ class UdpApi {
   sendWith(address: string | number, port: number, length: number, write: (buf: Uint8Array, off: number) => void, srcPort?: number, options?: SendOptions): boolean {
     if (typeof write !== 'function') throw new Error('udp.sendWith: write must be a function');
     return this.stack.sendOpts(address, port, null, length, write, srcPort, options);
+  }
+  reply(length: number): boolean {
+    return UDP_REPLY ? udpReply(this.s, length) : missing('UDP_REPLY');
   }
 }
 
@@ -377,7 +392,7 @@ export class Stack {
     for (var i = 0; i < cfg.frames; i++) pool.push(new Uint8Array(cfg.frameSize));
     var s: StackState = {
       cfg: cfg, c: new Uint32Array(COUNTERS), pool: pool, free: cfg.frames, ifaces: [], now: 0, ipId: 0,
-      udpListeners: {}, udpInfo: { srcAddress: 0, srcPort: 0, dstAddress: 0, dstPort: 0, iface: null as any },
+      udpListeners: {}, udpInfo: { srcAddress: 0, srcPort: 0, dstAddress: 0, dstPort: 0, iface: null as any }, rxFrame: null, rxIface: null, rxKept: false,
       lastIcmpErrorMs: -1e15, nextEphemeral: cfg.ephemeralFirst, routeIface: null, routeNextHop: 0,
       timerHooks: [], routes: [], protocols: {}, lastListenerError: null, ethTypes: {},
     };

@@ -142,6 +142,11 @@ export interface StackState {
    *  (JerryScript) would spend about 4 octets per port number below the highest one bound. */
   udpListeners: { [port: number]: UdpListener };
   udpInfo: UdpInfo;
+  /** The frame and interface of the UDP datagram a listener is being called with (udp.reply), else
+   *  null; rxKept: the reply was parked on ARP, so the frame is no longer the receive path's. */
+  rxFrame: Uint8Array | null;
+  rxIface: Iface | null;
+  rxKept: boolean;
   /** When the last ICMP error was sent (ms), for the rate limit. */
   lastIcmpErrorMs: number;
   nextEphemeral: number;

@@ -17,6 +17,8 @@
  *                           waits in the connection's receive buffer (read()), and the window shrinks.
  *   end(c)                  the peer's FIN, after every octet before it was delivered
  *   drain(c)                the send buffer has room again after a write() that took less than given
+ *   readable(c)             in-order data was put into the receive buffer (no data handler, or paused):
+ *                           read() takes it (the NetworkJS adapter reads it this way)
  *   error(c, err)           the connection failed: err.code ECONNREFUSED, ECONNRESET, ETIMEDOUT,
  *                           EHOSTUNREACH, ENETUNREACH; close follows
  *   close(c, hadError)      the connection is gone for the application (CLOSED, or TIME-WAIT entered)
@@ -349,6 +351,9 @@ function abort(m: Tcp, c: Conn, code: number): void {
   remove(m, c, !quiet);
 }
 
+/** The send buffer of a connection in TIME-WAIT (nothing left to send). */
+var NO_OCTETS = new Uint8Array(0);
+
 /** Enters TIME-WAIT (RFC 9293 §3.6): 2 x MSL, at most TcpConfig.timeWaitMax connections held in it. */
 function timeWait(m: Tcp, c: Conn): void {
   var t = c.t, cs = m.conns, n = 0, oldest: Conn | null = null;
@@ -357,6 +362,10 @@ function timeWait(m: Tcp, c: Conn): void {
   t[F.RtxAt] = 0; t[F.PerAt] = 0; t[F.KeepAt] = 0;
   for (var i = 0; i < cs.length; i++) if (cs[i].t[F.St] === S.TIME_WAIT) { n++; if (oldest === null) oldest = cs[i]; }
   gone(m, c, false);
+  // every octet each way is acknowledged: the buffers go (a TIME-WAIT record is the TCB alone, which
+  // counts on a Pico: 2 x 1460 octets are some 225 of its 5,100 blocks)
+  c.sb = NO_OCTETS;
+  c.rb = null;
   if (n > m.cfg.timeWaitMax && oldest !== null) { m.st.timeWaitRecycled++; remove(m, oldest, false); }
 }
 
@@ -776,6 +785,7 @@ function deliver(m: Tcp, c: Conn, f: Uint8Array, off: number, n: number): void {
   rb.set(f.subarray(off, off + a), p);
   if (a < n) rb.set(f.subarray(off + a, off + n), 0);
   t[F.RbLen] += n;
+  emit(m, c, 'readable');
 }
 
 /** The peer's FIN reaches the application once every octet before it was delivered. */

@@ -129,6 +129,7 @@ describe('profile udp-board', () => {
     expect(() => p.a.ip).toThrow(/PROTOCOLS: not in this build/);
     expect(() => p.a.eth).toThrow(/ETHERTYPES: not in this build/);
     expect(() => p.a.getIP()).toThrow(/API_EXTRAS: not in this build/);
+    expect(() => p.a.udp.reply(1)).toThrow(/UDP_REPLY: not in this build/);
     expect(() => p.a.on('link', () => undefined)).toThrow(/API_EXTRAS/);
     expect(p.mn.createLoopback).toBeUndefined();
     expect(typeof p.mn.run).toBe('function');
@@ -170,5 +171,34 @@ describe('profile cyphal-node', () => {
     p.poll(2);
     expect(p.wire.log.slice(n).filter((f: Uint8Array) => f[23] === 1)).toEqual([]);
     expect(p.b.stats().udp.drop).toBe(1);
+  });
+});
+
+describe('profile web-board', () => {
+  test('its board bundles exist (TCP, its NetworkJS adapter, both drivers, DNS) and hold no IGMP or route text', () => {
+    for (const m of ['micronet', 'micronet-enc28j60', 'micronet-w5500', 'micronet-tcp', 'micronet-networkjs-tcp', 'micronet-dns'])
+      expect(fs.existsSync(dist('web-board/' + m + '.tok'))).toBe(true);
+    const core = fs.readFileSync(dist('web-board/micronet.min.js'), 'utf8');
+    for (const gone of ['routes.load', 'setIP: options.ip', 'is not an interface of this stack']) expect(core).not.toContain(gone);
+  });
+
+  test('TCP between two stacks of the profile: connect, data both ways, close; IGMP left out', () => {
+    const p = pair('web-board');
+    const tcp = loadModule(p.sb, dist('web-board/micronet-tcp.min.js'));
+    const ta = tcp.create(p.a), tb = tcp.create(p.b);
+    const got: string[] = [];
+    tb.listen(80, (c: any) => {
+      c.handlers = { data: (c2: any, buf: Uint8Array, off: number, len: number) => { got.push('b:' + String.fromCharCode.apply(null, bytesOf(buf, off, off + len))); c2.write('pong'); c2.end(); } };
+    });
+    ta.connect('192.0.2.2', 80, {
+      connect: (c: any) => c.write('ping'),
+      data: (c: any, buf: Uint8Array, off: number, len: number) => got.push('a:' + String.fromCharCode.apply(null, bytesOf(buf, off, off + len))),
+      end: (c: any) => { got.push('a:end'); c.end(); },
+    });
+    p.poll(40);
+    expect(got).toEqual(['b:ping', 'a:pong', 'a:end']);
+    expect(p.a.stats().tcp.handlerErrors).toBe(0);
+    expect(() => p.a.igmp.join('239.1.2.3')).toThrow(/IGMP/);
+    ringsFull(p.a, p.b);
   });
 });

@@ -44,8 +44,8 @@ function request(proto, head, n) {
   return f;
 }
 /** A UDP datagram 40000 -> 7 with n octets, checksum over the pseudo-header (RFC 768). */
-function udpRequest(n) {
-  var f = request(17, [0x9c, 0x40, 0, 7, (8 + n) >> 8, (8 + n) & 255, 0, 0], n);
+function udpRequest(n, port) {
+  var f = request(17, [0x9c, 0x40, 0, port || 7, (8 + n) >> 8, (8 + n) & 255, 0, 0], n);
   var c = ~refSum(f, 34, 8 + n, refSum(f, 26, 8, 17 + 8 + n)) & 0xffff;
   if (c === 0) c = 0xffff;
   f[40] = c >> 8; f[41] = c & 255;
@@ -83,10 +83,13 @@ function main() {
   s.addInterface(dev, { address: "192.0.2.2", netmask: "255.255.255.0" });
   s.arp.add("192.0.2.9", "02:00:00:00:00:09");
   s.udp.bind(7, function (buf, off, len, info) { s.udp.send(info.srcAddress, info.srcPort, buf.subarray(off, off + len), 7); });
+  // the same echo answered in place (udp.reply: no copy, no frame taken), on port 8
+  var udp = s.udp;
+  udp.bind(8, function (buf, off, len) { udp.reply(len); });
   floor.setup(MY_MAC, MY_IP, PEER_MAC, PEER_IP, 5000, 9);
   // a profile built without micronet-dgram: tools/bench-engine.js puts null in place of its require
   var drv = dg ? dg.networkjs(s) : null, sck = drv ? drv.create(undefined, 4000, 2, {}) : -1;
-  var udp64 = udpRequest(64), icmp56 = icmpRequest(56), one = new Uint8Array([0x2a]), peer = mn.parseIPv4("192.0.2.9");
+  var udp64 = udpRequest(64), udp64r = udpRequest(64, 8), icmp56 = icmpRequest(56), one = new Uint8Array([0x2a]), peer = mn.parseIPv4("192.0.2.9");
   for (i = 0; i < 5; i++) s.poll(T);     // the gratuitous ARP and the first link check go out here
   var checks = {}, c;
   function count(name, fn, want) { var before = dev.sent; phase(name, fn); checks[name] = dev.sent - before === want; }
@@ -95,6 +98,7 @@ function main() {
   dev.pending = null;
   count("udpEcho", function () { for (i = 0; i < N; i++) { dev.pending = udp64; s.poll(T); } }, N);
   count("floor udpEcho", function () { for (i = 0; i < N; i++) { dev.pending = udp64; floor.udpEcho(dev); } }, N);
+  count("udpReply", function () { for (i = 0; i < N; i++) { dev.pending = udp64r; s.poll(T); } }, N);
   count("icmpEcho", function () { for (i = 0; i < N; i++) { dev.pending = icmp56; s.poll(T); } }, N);
   count("floor icmpEcho", function () { for (i = 0; i < N; i++) { dev.pending = icmp56; floor.icmpEcho(dev); } }, N);
   count("udpSend", function () { for (i = 0; i < N; i++) { dev.pending = null; s.udp.send(peer, 9, one, 5000); } }, N);
@@ -111,6 +115,7 @@ function main() {
   dev.keep = true;
   dev.pending = udp64; s.poll(T); c = replyOk(dev.last, dev.lastLen, 17, 64);
   dev.pending = udp64; floor.udpEcho(dev); checks.udpReplies = c && replyOk(dev.last, dev.lastLen, 17, 64);
+  dev.pending = udp64r; s.poll(T); checks.udpInPlace = replyOk(dev.last, dev.lastLen, 17, 64) && dev.last[34] === 0 && dev.last[35] === 8;
   dev.pending = icmp56; s.poll(T); c = replyOk(dev.last, dev.lastLen, 1, 56);
   dev.pending = icmp56; floor.icmpEcho(dev); checks.icmpReplies = c && replyOk(dev.last, dev.lastLen, 1, 56);
   s.udp.send(peer, 9, one, 5000); c = dev.lastLen >= 43 && dev.last[42] === 0x2a && refSum(dev.last, 14, 20, 0) === 0xffff;
