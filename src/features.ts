@@ -62,3 +62,27 @@ export var PROTOCOLS = true;
  *  tcp layer). Off: TCP is an unknown protocol (ip.unknownProtocol, protocol unreachable when
  *  ICMP_ERRORS is on, as RFC 1122 §3.2.2.1 asks for any protocol a host does not implement). */
 export var TCP_RESET = true;
+
+/** EtherType modules (micronet-ipv6 and the like): `stack.eth` (register, unregister, take, give, send,
+ *  addMulticast, removeMulticast; src/stack/eth.ts), frames of a registered EtherType handed to its
+ *  handler, multicast MACs of a module in the device's filter. Off: every EtherType but IPv4 and ARP is
+ *  eth.unknownType; `stack.eth` throws. */
+export var ETHERTYPES = true;
+
+/** IEEE 802.1Q: 2 = VLAN interfaces (`addInterface(device, {vlan: 10, priority: 3, ...})`, several on one
+ *  device beside an untagged one, tagged on send), priority-tagged frames (VLAN ID 0, IEEE 802.1Q §9.6)
+ *  received as untagged; 1 = priority-tagged frames only; 0 = off (every tagged frame is
+ *  eth.unknownType). Frames for a VLAN no interface has are counted eth.otherVlan. */
+export var VLAN = 2;
+
+/** IPv4 reassembly (RFC 791 §3.2, RFC 815, RFC 1122 §3.3.2; src/stack/reasm.ts): Config.reassemblyBuffers
+ *  datagrams of at most Config.reassemblyMaxOctets at once, each buffer allocated on the first fragment
+ *  that needs it; overlaps, duplicates, tiny first fragments (RFC 1858) and timeouts counted, ICMP time
+ *  exceeded sent on a timeout. Off: every fragment is dropped (ip.fragments). */
+export var REASSEMBLY = true;
+
+/** IPv4 fragmentation on send (RFC 791 §3.2; src/stack/frag.ts): UDP datagrams longer than the MTU up
+ *  to Config.fragmentMaxOctets, echo replies to reassembled requests; datagrams with Don't Fragment
+ *  refused when too long (ip.dfRefused); ICMP "fragmentation needed" remembered per destination (path
+ *  MTU, RFC 1191). Off: udp.send takes at most 1472 octets. */
+export var FRAGMENTATION = true;

@@ -1,4 +1,4 @@
-import { ERROR_TEXT } from '../features';
+import { ERROR_TEXT, REASSEMBLY } from '../features';
 
 /**
  * Every limit of the stack in one place, with its default and why (the lwIP "opts" file).
@@ -69,6 +69,21 @@ export interface Config {
   igmpUnsolicitedReportIntervalMs: number;
   /** Random source in [0, 1) for IGMP report delays; injectable so tests are deterministic. */
   random: () => number;
+  /** Datagrams reassembled at once (REASSEMBLY builds; RFC 1122 §3.3.2 requires a host to
+   *  reassemble). 1: a board rarely receives fragments, and each buffer is reassemblyMaxOctets + 74
+   *  octets of RAM, allocated when the first fragment needing it arrives and kept. Range 0..8 (0:
+   *  fragments are dropped, counted ip.fragNoBuffer). */
+  reassemblyBuffers: number;
+  /** Largest datagram reassembled, IPv4 header included, in octets. 2980: two full Ethernet fragments
+   *  (20 + 1480 + 1480), so `ping -s 1473` and DNS answers of up to 2,952 octets are taken; about 235
+   *  blocks on a Pico per buffer. Range 576..65535 (RFC 1122 §3.3.2: EMTU_R MUST be at least 576; RFC 791:
+   *  a datagram is at most 65,535 octets). */
+  reassemblyMaxOctets: number;
+  /** Milliseconds a datagram's fragments wait for the rest (RFC 1122 §3.3.2: a reassembly timeout MUST
+   *  exist; Linux waits 30 s); then its buffer is freed (ip.reasmTimeouts) and, if the first fragment
+   *  came, ICMP time exceeded (code 1) is sent (RFC 792). Range 1000..120000 (RFC 1122 recommends
+   *  60-120 s; with one buffer a lost fragment holds it that long). */
+  reassemblyTimeoutMs: number;
 }
 
 /** The defaults; see each field of Config for the reason. */
@@ -94,7 +109,9 @@ export var DEFAULTS: Config = {
   igmpRobustness: 2,
   igmpUnsolicitedReportIntervalMs: 10000,
   random: Math.random,
-};
+} as Config;
+// the options of features a build may leave out: absent there (an unknown option)
+if (REASSEMBLY) { DEFAULTS.reassemblyBuffers = 1; DEFAULTS.reassemblyMaxOctets = 2980; DEFAULTS.reassemblyTimeoutMs = 30000; }
 
 /**
  * [least, greatest] of every numeric option, as text ("name least greatest," ...): a string lives in
@@ -104,7 +121,8 @@ export var DEFAULTS: Config = {
 var RANGE_TEXT = 'frames 2 64,frameSize 1514 1522,ttl 1 255,arpCacheSize 1 64,arpRetryMs 1000 60000,arpRequests 1 10,' +
   'arpQueueLength 1 16,arpMaxAgeMs 1000 3600000,icmpErrorIntervalMs 0 60000,maxFramesPerPoll 1 64,timerIntervalMs 1 1000,' +
   'linkCheckMs 100 60000,ephemeralFirst 1 65535,ephemeralLast 1 65535,multicastTtl 0 255,igmpRobustness 1 10,' +
-  'igmpUnsolicitedReportIntervalMs 100 60000,';
+  'igmpUnsolicitedReportIntervalMs 100 60000,' + (REASSEMBLY ? 'reassemblyBuffers 0 8,reassemblyMaxOctets 576 65535,' +
+  'reassemblyTimeoutMs 1000 120000,' : '');
 
 /** The [least, greatest] of numeric option `name`, or null when it has no range (not numeric). */
 export function range(name: string): number[] | null {

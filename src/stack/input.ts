@@ -4,14 +4,17 @@
  * protocol modules and the core's TCP reset. A frame is parsed where it lies; each layer reads its
  * fields in place at fixed offsets:
  *
- *   Ethernet  0 destination MAC  6 source MAC  12 EtherType (0x0800 IPv4, 0x0806 ARP)  14 payload
+ *   Ethernet  0 destination MAC  6 source MAC  12 EtherType (0x0800 IPv4, 0x0806 ARP, others to the
+ *             handlers of stack.eth)  14 payload
  *   IPv4      14 version/IHL  16 total length  18 identification  20 flags/fragment offset  22 TTL
  *             23 protocol  24 header checksum  26 source  30 destination  34 options or payload
  *   UDP       0 source port  2 destination port  4 length  6 checksum  8 data   (at 14 + IHL * 4)
  *   ICMP      0 type  1 code  2 checksum  4 identifier  6 sequence  8 data     (at 14 + IHL * 4)
  */
 import { StackState, Iface } from './types';
-import { ARP, IGMP, ICMP_ERRORS, PROTOCOLS, TCP_RESET, ERROR_TEXT, UDP_REPLY } from '../features';
+import { ARP, IGMP, ICMP_ERRORS, PROTOCOLS, TCP_RESET, ERROR_TEXT, UDP_REPLY, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION } from '../features';
+import { reasmInput } from './reasm';
+import { fragOutput } from './frag';
 import { arpInput, OUT_PARKED, OUT_DROPPED } from './arp';
 import { igmpInput } from './igmp';
 import { tcpClosedInput } from './tcpreset';
@@ -24,7 +27,7 @@ import {
   IP_DELIVERED, IP_UNKNOWN_PROTOCOL, UDP_RX, UDP_TOO_SHORT, UDP_BAD_LENGTH, UDP_BAD_CHECKSUM, UDP_NO_PORT,
   UDP_DELIVERED, UDP_LISTENER_ERRORS, ICMP_RX, ICMP_TX, ICMP_TOO_SHORT, ICMP_BAD_CHECKSUM, ICMP_OTHER_TYPES,
   ICMP_ERRORS_DELIVERED, ICMP_BROADCAST_ECHO, ICMP_BAD_SOURCE, ICMP_ECHO_REPLIES, ICMP_ERRORS_SENT,
-  ICMP_ERRORS_RATE_LIMITED, ICMP_ERRORS_SUPPRESSED, UDP_TX, IP_NO_ROUTE,
+  ICMP_ERRORS_RATE_LIMITED, ICMP_ERRORS_SUPPRESSED, UDP_TX, IP_NO_ROUTE, ETH_DELIVERED, ETH_OTHER_VLAN,
 } from './stats';
 
 /** How the destination of the packet being processed was addressed (for RFC 1122 §3.2.2 rules). */
@@ -51,6 +54,37 @@ export function ethInput(s: StackState, iface: Iface, f: Uint8Array, len: number
     f[1] === m[1] && f[0] === m[0])) { c[ETH_NOT_FOR_US]++; return false; }
   if (f[12] === 8 && f[13] === 0) return ipInput(s, iface, f, len - 14);
   if (ARP > 0 && f[12] === 8 && f[13] === 6) { /*@__NOINLINE__*/ arpInput(s, iface, f, len - 14); return false; }
+  if (ETHERTYPES || VLAN > 0) return /*@__NOINLINE__*/ ethOther(s, iface, f, len);
+  c[ETH_UNKNOWN_TYPE]++;
+  return false;
+}
+
+/**
+ * Ethernet input past untagged IPv4 and ARP (the frames of the fast path):
+ * - an 802.1Q tag (IEEE 802.1Q §9.6: EtherType 0x8100, then PCP/DEI/VID) is removed in place (the frame
+ *   moves 4 octets down, so every layer above finds its headers where it always does) and the frame goes
+ *   to the interface of its VLAN ID on this device (VID 0, a priority tag, to the untagged one; VLAN = 1
+ *   builds: to `iface`); a VID no interface has is eth.otherVlan. A second tag is not looked into;
+ * - the handler registered for the EtherType (stack.eth, eth.delivered), else eth.unknownType.
+ * Returns true when a layer above or the handler kept the frame.
+ */
+function ethOther(s: StackState, iface: Iface, f: Uint8Array, len: number): boolean {
+  var c = s.c;
+  if (VLAN > 0 && f[12] === 0x81 && f[13] === 0) {
+    if (len < 18) { c[ETH_TOO_SHORT]++; return false; }
+    var vid = ((f[14] & 15) << 8) | f[15], l = VLAN > 1 ? iface.vlans : undefined;
+    var to: Iface | null = vid === 0 && !l ? iface : null;
+    if (l) for (var i = 0; i < l.length; i++) if (l[i].vlan === vid) to = l[i];
+    if (to === null) { c[ETH_OTHER_VLAN]++; return false; }
+    if (to !== iface) { iface.counters.rx--; to.counters.rx++; iface = to; }
+    f.set(f.subarray(16, len), 12);
+    len -= 4;
+    var t = (f[12] << 8) | f[13];
+    if (t === 0x0800) return ipInput(s, iface, f, len - 14);
+    if (ARP > 0 && t === 0x0806) { arpInput(s, iface, f, len - 14); return false; }
+  }
+  var h = ETHERTYPES ? s.ethTypes[(f[12] << 8) | f[13]] : null;
+  if (h) { c[ETH_DELIVERED]++; return h(iface, f, len); }
   c[ETH_UNKNOWN_TYPE]++;
   return false;
 }
@@ -73,8 +107,11 @@ export function ipInput(s: StackState, iface: Iface, f: Uint8Array, len: number)
   // Ethernet pads short frames: trust the total length, never the frame length (RFC 1122 §3.2.1.8
   // applies to the header; a total beyond what arrived means a truncated packet).
   if (total < hl || total > len) { c[IP_BAD_LENGTH]++; return false; }
-  // Above the 1500-octet MTU (RFC 894): a giant no peer should send, and no answer of that size may leave.
-  if (total > 1500) { c[IP_TOO_LONG]++; return false; }
+  // Above the 1500-octet MTU (RFC 894): a giant no peer should send, and no answer of that size may leave;
+  // but for a datagram reassembled in a buffer longer than a ring frame (reasm.ts), to UDP or ICMP.
+  if (total > 1500 && !(REASSEMBLY && f.buffer.byteLength > s.cfg.frameSize && (f[23] === 17 || (FRAGMENTATION && f[23] === 1)))) {
+    c[IP_TOO_LONG]++; return false;
+  }
   var dst = ((f[30] << 24) | (f[31] << 16) | (f[32] << 8) | f[33]) >>> 0;
   var kind = DST_UNICAST;
   if (dst !== iface.address || dst === 0) {
@@ -90,8 +127,11 @@ export function ipInput(s: StackState, iface: Iface, f: Uint8Array, len: number)
   if (src === 0xffffffff || (src >>> 28) === 14 || (src === iface.broadcast && iface.netmask !== 0xffffffff) ||
     (src === iface.address && src !== 0 && !(f[6] === m[0] && f[7] === m[1] && f[8] === m[2] && f[9] === m[3] &&
     f[10] === m[4] && f[11] === m[5]))) { c[IP_BAD_SOURCE]++; return false; }
-  // more fragments or a fragment offset: the low 14 bits of the flags/fragment field (no reassembly)
-  if (((f[20] & 0x3f) | f[21]) !== 0) { c[IP_FRAGMENTS]++; return false; }
+  // more fragments or a fragment offset: the low 14 bits of the flags/fragment field (RFC 791 §3.1)
+  if (((f[20] & 0x3f) | f[21]) !== 0) {
+    if (REASSEMBLY) return /*@__NOINLINE__*/ reasmInput(s, iface, f, hl, total, kind, src, dst);
+    c[IP_FRAGMENTS]++; return false;
+  }
   var proto = f[23];
   c[IP_DELIVERED]++;
   if (proto === 17) {
@@ -112,7 +152,7 @@ export function ipInput(s: StackState, iface: Iface, f: Uint8Array, len: number)
     if (!fn) {
       c[UDP_NO_PORT]++;
       // RFC 1122 §4.1.3.1: a host SHOULD send port unreachable
-      if (ICMP_ERRORS) /*@__NOINLINE__*/ icmpSendError(s, iface, f, hl, total, kind, 3);
+      if (ICMP_ERRORS) /*@__NOINLINE__*/ icmpSendError(s, iface, f, hl, total, kind, 3, 3);
       return false;
     }
     var info = s.udpInfo;
@@ -141,7 +181,7 @@ export function ipInput(s: StackState, iface: Iface, f: Uint8Array, len: number)
   c[IP_DELIVERED]--;
   c[IP_UNKNOWN_PROTOCOL]++;
   // RFC 1122 §3.2.2.1: a host SHOULD generate protocol unreachable.
-  if (ICMP_ERRORS) icmpSendError(s, iface, f, hl, total, kind, 2);
+  if (ICMP_ERRORS) icmpSendError(s, iface, f, hl, total, kind, 3, 2);
   return false;
 }
 
@@ -220,18 +260,21 @@ function icmpInput(s: StackState, iface: Iface, f: Uint8Array, hl: number, total
   route(s, src, iface);
   c[ICMP_ECHO_REPLIES]++;
   c[ICMP_TX]++;
+  // the reply to a reassembled request longer than the MTU leaves in fragments (new ring frames)
+  if (FRAGMENTATION && len + 20 > (VLAN > 1 && iface.vlan ? 1496 : 1500)) { fragOutput(s, f, len, 1, from, src, s.cfg.ttl); return false; }
   return ipOutput(s, f, len, 1, from, src, s.cfg.ttl) === OUT_PARKED;
 }
 
 /**
- * Sends an ICMP destination unreachable with `code` (2 protocol, 3 port) about the datagram at
- * frame[14 .. 14+total) with header length hl, which arrived on `iface` addressed as `kind`. The error
+ * Sends an ICMP error of `type` and `code` (destination unreachable 3: code 2 protocol, 3 port; time
+ * exceeded 11: code 1 reassembly, from reasm.ts) about the datagram at frame[14 .. 14+total) with header
+ * length hl, which arrived on `iface` addressed as `kind`. The error
  * quotes the IP header and the first 8 data octets (RFC 792). Not sent (RFC 1122 §3.2.2) about an ICMP
  * error, a datagram to a broadcast or multicast address or in a link-layer broadcast or multicast frame,
  * a source that is not a unicast host address; not more often than Config.icmpErrorIntervalMs. Uses a
  * new ring frame; the original stays the caller's.
  */
-function icmpSendError(s: StackState, iface: Iface, f: Uint8Array, hl: number, total: number, kind: number, code: number): void {
+export function icmpSendError(s: StackState, iface: Iface, f: Uint8Array, hl: number, total: number, kind: number, type: number, code: number): void {
   var c = s.c, src = ((f[26] << 24) | (f[27] << 16) | (f[28] << 8) | f[29]) >>> 0, t = f[14 + hl];
   // RFC 1122 §3.2.2: not about "a datagram sent as a link-layer broadcast" (group bit of the MAC), nor
   // an ICMP error (types other than the queries and replies 0, 8-10, 13-18; unknown types count as errors)
@@ -245,7 +288,7 @@ function icmpSendError(s: StackState, iface: Iface, f: Uint8Array, hl: number, t
   if (e === null) return;
   var quote = total < hl + 8 ? total : hl + 8;
   e.set(f.subarray(14, 14 + quote), 42);
-  e[34] = 3; e[35] = code; e[36] = e[37] = e[38] = e[39] = e[40] = e[41] = 0;
+  e[34] = type; e[35] = code; e[36] = e[37] = e[38] = e[39] = e[40] = e[41] = 0;
   var r = 0xffff - onesSum(e, 34, 8 + quote, 0);
   e[36] = r >>> 8; e[37] = r;
   s.lastIcmpErrorMs = s.now;

@@ -5,7 +5,7 @@
  * front of it.
  */
 import { StackState, Iface } from './types';
-import { ARP, IGMP, ROUTES, ERROR_TEXT, UDP_REPLY } from '../features';
+import { ARP, IGMP, ROUTES, ERROR_TEXT, UDP_REPLY, FRAGMENTATION } from '../features';
 import { arpOutput, OUT_SENT, OUT_PARKED, OUT_DROPPED } from './arp';
 import { ipInput } from './input';
 import { ifaceSend, take, give } from './ring';
@@ -87,24 +87,26 @@ export function route(s: StackState, dst: number, via: Iface | null): boolean {
 
 /**
  * IPv4 output of the payload already at frame[34..34+payloadLen): writes the IPv4 header (20 octets, no
- * options, DF clear: we never fragment and do not do path MTU discovery) and the Ethernet header, and
+ * options; flags and offset from s.ipFrag in FRAGMENTATION builds, else 0) and the Ethernet header, and
  * sends it towards s.routeNextHop on s.routeIface (call route() first). Returns OUT_SENT, OUT_PARKED (the
  * ARP cache now owns the frame: the caller must not give it back) or OUT_DROPPED (counted). On OUT_SENT
  * and OUT_DROPPED the caller keeps the frame.
  */
 export function ipOutput(s: StackState, f: Uint8Array, payloadLen: number, protocol: number, src: number, dst: number, ttl: number): number {
   var iface = s.routeIface as Iface, nh = s.routeNextHop, total = 20 + payloadLen, id = s.ipId = (s.ipId + 1) & 0xffff;
+  // flags and fragment offset: 0, but for a fragment or Don't Fragment (frag.ts sets s.ipFrag)
+  var ff = FRAGMENTATION ? (s.ipFrag as number) : 0;
   // The header field by field (RFC 791 §3.1): version 4, IHL 5, TOS 0, total length, identification,
-  // no flags, TTL, protocol, checksum, source, destination.
+  // flags and fragment offset, TTL, protocol, checksum, source, destination.
   f[14] = 0x45; f[15] = 0; f[16] = total >>> 8; f[17] = total; f[18] = id >>> 8; f[19] = id;
-  f[20] = 0; f[21] = 0; f[22] = ttl; f[23] = protocol;
+  f[20] = ff >>> 8; f[21] = ff; f[22] = ttl; f[23] = protocol;
   f[26] = src >>> 24; f[27] = src >>> 16; f[28] = src >>> 8; f[29] = src;
   f[30] = dst >>> 24; f[31] = dst >>> 16; f[32] = dst >>> 8; f[33] = dst;
   // The checksum from the values just written (RFC 1071): the sum of the header's ten words, reduced
   // as onesSum does (the folded sum of T > 0 is T modulo 0xffff, or 0xffff for 0).
   var c = 0;
   if (!iface.txOffload) {
-    c = 0x4500 + total + id + ((ttl & 255) << 8) + protocol + (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff);
+    c = 0x4500 + total + id + ff + ((ttl & 255) << 8) + protocol + (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff);
     c = 0xffff - (c % 0xffff || 0xffff);
   }
   f[24] = c >>> 8; f[25] = c;

@@ -29,7 +29,10 @@ import { igmpJoin, igmpLeave, igmpTimer, igmpRejoin, igmpSyncFilter } from './ig
 import { Route, RouteSpec, routeParse, routeInsert, routesForIface, routesRemove, routeFormat } from './route';
 import { onesSum } from '../wire/checksum';
 import { parseIPv4, parseMac, prefixLength, formatMac, formatIPv4 } from '../wire/addr';
-import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT, PROTOCOLS, UDP_REPLY } from '../features';
+import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT, PROTOCOLS, UDP_REPLY, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION } from '../features';
+import { reasmTimer } from './reasm';
+import { vlanAttach } from './vlan';
+import { EthApi, EthService } from './eth';
 
 /** Per-datagram options of udp.send / udp.sendWith (see there). */
 export interface SendOptions {
@@ -375,6 +378,9 @@ export class Stack {
   readonly igmp!: Igmp;
   /** The route table (not in a build without ROUTES). */
   readonly routes!: Routes;
+  /** The Ethernet service for EtherType modules (see EthService in eth.ts; not in a build without
+   *  ETHERTYPES). */
+  readonly eth!: EthService;
   private nextTimerMs: number;
   private nextLinkMs: number;
   /** Event listeners by event name (on/emit). @internal */
@@ -388,8 +394,9 @@ export class Stack {
       cfg: cfg, c: new Uint32Array(COUNTERS), pool: pool, free: cfg.frames, ifaces: [], now: 0, ipId: 0,
       udpListeners: {}, udpInfo: { srcAddress: 0, srcPort: 0, dstAddress: 0, dstPort: 0, iface: null as any }, rxFrame: null, rxIface: null, rxKept: false,
       lastIcmpErrorMs: -1e15, nextEphemeral: cfg.ephemeralFirst, routeIface: null, routeNextHop: 0,
-      timerHooks: [], routes: [], protocols: {}, lastListenerError: null,
+      timerHooks: [], routes: [], protocols: {}, lastListenerError: null, ethTypes: {},
     };
+    if (FRAGMENTATION) s.ipFrag = 0;
     this.state = s;
     this.config = cfg;
     this.interfaces = s.ifaces;
@@ -401,6 +408,7 @@ export class Stack {
     if (ARP > 0) (this as any).arp = new ArpApi(this);
     if (IGMP) (this as any).igmp = new IgmpApi(this);
     if (ROUTES) (this as any).routes = new RoutesApi(this);
+    if (ETHERTYPES) (this as any).eth = new EthApi(s);
   }
 
   /** udp.send and udp.sendWith with their options resolved. @internal */
@@ -445,6 +453,7 @@ export class Stack {
     for (var i = 0; i < s.ifaces.length; i++)
       if (s.ifaces[i].name === name) throw new Error('addInterface: name "' + name + '" is taken');
     var iface = newIface(device, name, c[0], c[1], c[2], opts.arp !== false, s.cfg);
+    if (VLAN > 1) vlanAttach(s, iface, opts);
     s.ifaces.push(iface);
     if (ROUTES) routesForIface(s, iface);
     if (IGMP) igmpSyncFilter(s, iface);
@@ -537,6 +546,7 @@ export class Stack {
       if (ARP === 2 && iface.arpMode === 2) arpTimer(s, iface, now);
       if (IGMP && iface.memberships.length > 0) igmpTimer(s, iface, now);
     }
+    if (REASSEMBLY) reasmTimer(s, now);
     if (s.timerHooks.length > 0) {
       var hooks = s.timerHooks.slice(); // a hook may remove itself (or another) while they run
       for (var h = 0; h < hooks.length; h++) hooks[h](now);
@@ -627,6 +637,7 @@ if (ARP === 0) Object.defineProperty(Stack.prototype, 'arp', { get: function () 
 if (!IGMP) Object.defineProperty(Stack.prototype, 'igmp', { get: function () { missing('IGMP'); } });
 if (!ROUTES) Object.defineProperty(Stack.prototype, 'routes', { get: function () { missing('ROUTES'); } });
 if (!PROTOCOLS) Object.defineProperty(Stack.prototype, 'ip', { get: function () { missing('PROTOCOLS'); } });
+if (!ETHERTYPES) Object.defineProperty(Stack.prototype, 'eth', { get: function () { missing('ETHERTYPES'); } });
 
 /**
  * Creates a stack. `options` overrides the defaults of Config (src/stack/config.ts); the ring of

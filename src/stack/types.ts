@@ -3,6 +3,7 @@ import { Config } from './config';
 import { Device } from '../drivers/device';
 import { Membership } from './igmp';
 import { Route } from './route';
+import { Reasm } from './reasm';
 
 /**
  * Called with a received UDP datagram: the payload is buf[off..off+len), a view into a ring frame valid
@@ -80,7 +81,24 @@ export interface Iface {
   rxOffload: boolean;
   /** @internal */
   txOffload: boolean;
+  /** @internal Multicast MACs EtherType modules asked the device to accept (stack.eth.addMulticast),
+   *  passed to Device.setMulticast together with the IGMP groups' MACs. */
+  ethMacs: Uint8Array[];
+  /** @internal 802.1Q VLAN ID of the interface, 0 untagged (set only on a device that carries VLANs). */
+  vlan?: number;
+  /** @internal The interfaces on the same device, this one included (VLAN builds; vlan.ts). */
+  vlans?: Iface[];
 }
+
+/**
+ * The handler of an EtherType (stack.eth.register): called with every received frame of that EtherType
+ * on any interface, frame[0..len): destination MAC at 0, source MAC at 6, the EtherType at 12, the
+ * payload at 14 (an 802.1Q tag already removed: `iface` is then the VLAN interface). Returns true when
+ * it keeps the frame (it must then give it back with stack.eth.give exactly once), false when the frame
+ * stays the stack's; the frame is valid only during the call unless kept. May throw only on a bug: the
+ * exception leaves stack.poll.
+ */
+export type EthHandler = (iface: Iface, frame: Uint8Array, len: number) => boolean;
 
 /**
  * An IP protocol module (micronet-tcp installs one for protocol 6) as the core calls it:
@@ -143,4 +161,11 @@ export interface StackState {
   protocols: { [proto: number]: IpProtocol };
   /** The latest exception a UDP listener threw (counted in udp.listenerErrors), or null. */
   lastListenerError: any;
+  /** Handlers by EtherType (stack.eth.register; ETHERTYPES builds). A plain object, as udpListeners. */
+  ethTypes: { [etherType: number]: EthHandler };
+  /** Reassembly buffers and their bookkeeping (reasm.ts; REASSEMBLY builds), made on the first fragment. */
+  reasm?: Reasm;
+  /** The flags/fragment-offset field of the next datagram ipOutput writes (FRAGMENTATION builds: frag.ts
+   *  sets it around each fragment; 0 otherwise). */
+  ipFrag?: number;
 }

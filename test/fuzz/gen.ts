@@ -144,9 +144,10 @@ const ipSpecArb = (protoDefaults: { dst?: fc.Arbitrary<string>; ttl?: fc.Arbitra
     ttl: protoDefaults.ttl ?? fc.oneof({ weight: 4, arbitrary: fc.constant(64) }, { weight: 2, arbitrary: fc.constantFrom(0, 1, 255) },
       { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }) }),
     tos: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }) }),
-    id: fc.integer({ min: 0, max: 0xffff }),
+    // one identification often, so that fragments of one datagram meet in reassembly
+    id: fc.oneof({ weight: 1, arbitrary: fc.constant(0x4242) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: 0xffff }) }),
     flagsFragment: fc.oneof({ weight: 8, arbitrary: fc.constantFrom(0, 0x4000) },
-      { weight: 2, arbitrary: fc.constantFrom(0x2000, 0x0001, 0x2001, 0x1fff, 0x8000, 0x6000, 0xffff, 0x4001) },
+      { weight: 2, arbitrary: fc.constantFrom(0x2000, 0x0001, 0x2001, 0x1fff, 0x8000, 0x6000, 0xffff, 0x4001, 0x0002, 0x2002, 0x0003) },
       { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffff }) }),
     options: protoDefaults.options ?? optionsArb,
     version: fc.oneof({ weight: 12, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(0, 5, 6, 15) }),

@@ -49,7 +49,8 @@ class Link {
     const l = new Link();
     l.bridge = await TapBridge.open({ linuxAddress: LINUX, prefixLength: 24 });
     l.device = new TapDevice(l.bridge, MAC);
-    l.stack = micronet.createStack();
+    // room for a 4,000-octet ping: reassembly up to 4,100 octets, frames for its 3 reply fragments
+    l.stack = micronet.createStack({ reassemblyMaxOctets: 4100, frames: 6 } as any);
     l.stack.addInterface(l.device, { address: MICRONET, netmask: '255.255.255.0', name: 'tap0' });
     l.timer = setInterval(() => l.stack.poll(Date.now()), 1);
     l.peer = await LinuxUdpPeer.start(l.bridge.ns);
@@ -155,16 +156,20 @@ describe.each(SOURCES)('Linux interop over the tap device: %s', (_name, load) =>
     expect(st.ip.badChecksum + st.ip.badLength + st.icmp.badChecksum).toBe(0);
   });
 
-  test('a ping that Linux must fragment (1473 octets) is dropped and counted, not answered', async () => {
+  test('pings that Linux must fragment (-s 1473, -s 4000) are reassembled and answered in fragments', async () => {
     const l = link!;
     const first = await ping(l.ns, MICRONET, 56, 1); // ARP resolved, link works
     expect(first.received).toBeGreaterThanOrEqual(1);
-    await until(() => l.stats().icmp.echoReplies === first.transmitted, 'echo replies to the first ping');
-    const r = await ping(l.ns, MICRONET, 1473, 1, 1, false);
-    expect(r.received).toBe(0);
-    await until(() => l.stats().ip.fragments >= 2, 'two fragments counted');
-    expect(l.stats().ip.fragments).toBe(2);
-    expect(l.stats().icmp.echoReplies).toBe(first.transmitted);
+    for (const size of [1473, 2000, 4000]) {
+      const r = await ping(l.ns, MICRONET, size, 1);
+      if (r.received < 1 || r.wrongData) throw new Error('ping -s ' + size + ' failed:\n' + r.output + JSON.stringify(l.stats().ip) + JSON.stringify(l.stats().icmp) + JSON.stringify(l.stats().eth));
+    }
+    const st = l.stats();
+    // 1473 and 2000: 2 fragments each; 4000: 3 (1480 data octets per fragment); each reply as many
+    expect(st.ip.reassembled).toBeGreaterThanOrEqual(3);
+    expect(st.ip.fragments).toBeGreaterThanOrEqual(7);
+    expect(st.ip.fragmentsSent).toBe(st.ip.fragments);
+    expect(st.ip.fragOverlaps + st.ip.fragInvalid + st.ip.fragNoBuffer + st.ip.reasmTimeouts).toBe(0);
   });
 
   test('ARP: Linux resolves micronet, and learns its MAC', async () => {

@@ -99,9 +99,11 @@ afterEach(() => {
     expect(st.ring.free).toBe(st.ring.size);
     expect(st.ring.doubleGive).toBe(0);
     // stats.ts: rx = passed up + drops, per layer
-    expect(st.eth.rx).toBe(st.eth.tooShort + st.eth.notForUs + st.eth.unknownType + st.eth.tooLong + st.arp.rx + st.ip.rx);
+    expect(st.eth.rx).toBe(st.eth.tooShort + st.eth.notForUs + st.eth.unknownType + st.eth.tooLong + st.eth.otherVlan +
+      st.eth.delivered + st.arp.rx + st.ip.rx - st.ip.multicastLoop - st.ip.reassembled);
     expect(st.ip.rx).toBe(st.ip.tooShort + st.ip.badVersion + st.ip.badHeaderLength + st.ip.badChecksum +
-      st.ip.badLength + st.ip.tooLong + st.ip.fragments + st.ip.notForUs + st.ip.badSource + st.ip.unknownProtocol + st.ip.delivered);
+      st.ip.badLength + st.ip.tooLong + st.ip.fragments + st.ip.notForUs + st.ip.badSource + st.ip.unknownProtocol + st.ip.delivered +
+      st.ip.fragDuplicates + st.ip.fragOverlaps + st.ip.fragTooLarge + st.ip.fragNoBuffer + st.ip.fragTiny + st.ip.fragInvalid);
     expect(st.ip.delivered).toBe(st.icmp.rx + st.udp.rx + (st.igmp ? st.igmp.rx : 0) + st.tcp.rx);
     expect(st.udp.rx).toBe(st.udp.tooShort + st.udp.badLength + st.udp.badChecksum + st.udp.noPort + st.udp.delivered);
   }
@@ -390,7 +392,9 @@ describe('ip drops', () => {
     ['badChecksum: a flipped TTL bit', () => { const f = ipFrame(PROTO_UDP, udpPayload()); f[22] ^= 0x10; return f; }, 'ip.badChecksum'],
     ['badLength: total length 19, below the header length', () => ipFrame(PROTO_UDP, udpPayload(), { totalLength: 19 }), 'ip.badLength'],
     ['badLength: truncated (total 32, 30 octets arrived)', () => ipFrame(PROTO_UDP, udpPayload()).slice(0, 14 + 30), 'ip.badLength'],
-    ['fragments: more-fragments set', () => ipFrame(PROTO_UDP, udpPayload(), { flagsFragment: 0x2000 }), 'ip.fragments'],
+    ['fragments: more-fragments set, data not a multiple of 8 (RFC 791)', () => ipFrame(PROTO_UDP, udpPayload(), { flagsFragment: 0x2000 }), 'ip.fragInvalid'],
+    ['fragments: more-fragments set (kept for reassembly)', () => ipFrame(PROTO_UDP, new Uint8Array(16), { flagsFragment: 0x2000 }), 'ip.fragments'],
+    ['fragments: more-fragments set and no data (RFC 791)', () => ipFrame(PROTO_UDP, new Uint8Array(0), { flagsFragment: 0x2000 }), 'ip.fragInvalid'],
     ['fragments: last fragment (offset 8 octets)', () => ipFrame(PROTO_UDP, udpPayload(), { flagsFragment: 0x0001 }), 'ip.fragments'],
     ['notForUs: another unicast address', () => ipFrame(PROTO_UDP, udpPayload(), { dst: OTHER_IP }), 'ip.notForUs'],
     ['notForUs: a group we have not joined', () => ipFrame(PROTO_UDP, udpPayload(), { dst: '239.1.2.3' }, { dst: '01:00:5e:01:02:03' }), 'ip.notForUs'],
