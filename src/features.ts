@@ -58,3 +58,9 @@ export var PROTOCOLS = true;
  *  tcp layer). Off: TCP is an unknown protocol (ip.unknownProtocol, protocol unreachable when
  *  ICMP_ERRORS is on, as RFC 1122 §3.2.2.1 asks for any protocol a host does not implement). */
 export var TCP_RESET = true;
+
+/** EtherType modules (micronet-ipv6 and the like): `stack.eth` (register, unregister, take, give, send,
+ *  addMulticast, removeMulticast; src/stack/eth.ts), frames of a registered EtherType handed to its
+ *  handler, multicast MACs of a module in the device's filter. Off: every EtherType but IPv4 and ARP is
+ *  eth.unknownType; `stack.eth` throws. */
+export var ETHERTYPES = true;

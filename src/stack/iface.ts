@@ -6,7 +6,8 @@ import { Device } from '../drivers/device';
 import { Config } from './config';
 import { Iface } from './types';
 import { ARP_W, ARP_B } from './arp';
-import { ARP, IGMP } from '../features';
+import { ARP, IGMP, ETHERTYPES } from '../features';
+import { multicastMac } from '../wire/addr';
 
 export { Iface } from './types';
 
@@ -36,5 +37,25 @@ export function newIface(device: Device, name: string, address: number, netmask:
     arpBytes: new Uint8Array(n * ARP_B || 1), arpQueue: queue, arpLast: 0,
     announce: arp && ARP === 2, groups: IGMP ? [0xe0000001] : [], memberships: [], arpHook: null, linkHook: null,
     igmpV1UntilMs: -1, rxOffload: !!device.rxChecksumOffload, txOffload: !!device.txChecksumOffload,
+    ethMacs: [],
   };
+}
+
+/**
+ * Passes the multicast MACs wanted on `iface` to its device's filter (Device.setMulticast): when any
+ * group is joined, 224.0.0.1's and each joined group's (01:00:5e and the group's low 23 bits, RFC 1112
+ * §6.4; queries go to 224.0.0.1), then those EtherType modules asked for (stack.eth.addMulticast). An
+ * empty list accepts no multicast. Called when the groups or the modules' MACs change.
+ */
+export function ifaceFilter(iface: Iface): void {
+  var dev = iface.device;
+  if (!dev.setMulticast) return;
+  var macs: Uint8Array[] = [], ms = iface.memberships, m: Uint8Array;
+  for (var i = -1; IGMP && ms.length > 0 && i < ms.length; i++) {
+    m = new Uint8Array(6);
+    multicastMac(i < 0 ? 0xe0000001 : ms[i].group, m, 0);
+    macs.push(m);
+  }
+  for (var j = 0; ETHERTYPES && j < iface.ethMacs.length; j++) macs.push(iface.ethMacs[j]);
+  dev.setMulticast(macs);
 }

@@ -7,6 +7,7 @@
 import { StackState, Iface } from './types';
 import { ifaceSend, take, give } from './ring';
 import { onesSum } from '../wire/checksum';
+import { ifaceFilter } from './iface';
 import { multicastMac } from '../wire/addr';
 import {
   IP_TX, IGMP_RX, IGMP_TX, IGMP_TOO_SHORT, IGMP_BAD_CHECKSUM, IGMP_NOT_MULTICAST, IGMP_QUERIES_V1, IGMP_QUERIES_V2,
@@ -39,23 +40,9 @@ export interface Membership {
   lastReporter: boolean;
 }
 
-/** Passes the interface's groups to its device's multicast filter (none joined: none accepted). */
+/** Passes the interface's groups (and the EtherType modules' MACs) to its device's multicast filter. */
 function syncFilter(s: StackState, iface: Iface): void {
-  var dev = iface.device;
-  if (!dev.setMulticast) return;
-  var ms = iface.memberships, macs: Uint8Array[] = [];
-  if (ms.length > 0) {
-    // 224.0.0.1 too, or queries would not reach us
-    var all = new Uint8Array(6);
-    multicastMac(ALL_SYSTEMS, all, 0);
-    macs.push(all);
-  }
-  for (var i = 0; i < ms.length; i++) {
-    var m = new Uint8Array(6);
-    multicastMac(ms[i].group, m, 0);
-    macs.push(m);
-  }
-  dev.setMulticast(macs);
+  ifaceFilter(iface);
 }
 
 /** Rebuilds the interface's accept list for IP input: 224.0.0.1 and every joined group. */

@@ -4,14 +4,15 @@
  * protocol modules and the core's TCP reset. A frame is parsed where it lies; each layer reads its
  * fields in place at fixed offsets:
  *
- *   Ethernet  0 destination MAC  6 source MAC  12 EtherType (0x0800 IPv4, 0x0806 ARP)  14 payload
+ *   Ethernet  0 destination MAC  6 source MAC  12 EtherType (0x0800 IPv4, 0x0806 ARP, others to the
+ *             handlers of stack.eth)  14 payload
  *   IPv4      14 version/IHL  16 total length  18 identification  20 flags/fragment offset  22 TTL
  *             23 protocol  24 header checksum  26 source  30 destination  34 options or payload
  *   UDP       0 source port  2 destination port  4 length  6 checksum  8 data   (at 14 + IHL * 4)
  *   ICMP      0 type  1 code  2 checksum  4 identifier  6 sequence  8 data     (at 14 + IHL * 4)
  */
 import { StackState, Iface } from './types';
-import { ARP, IGMP, ICMP_ERRORS, PROTOCOLS, TCP_RESET } from '../features';
+import { ARP, IGMP, ICMP_ERRORS, PROTOCOLS, TCP_RESET, ETHERTYPES } from '../features';
 import { arpInput, OUT_PARKED } from './arp';
 import { igmpInput } from './igmp';
 import { tcpClosedInput } from './tcpreset';
@@ -24,7 +25,7 @@ import {
   IP_DELIVERED, IP_UNKNOWN_PROTOCOL, UDP_RX, UDP_TOO_SHORT, UDP_BAD_LENGTH, UDP_BAD_CHECKSUM, UDP_NO_PORT,
   UDP_DELIVERED, UDP_LISTENER_ERRORS, ICMP_RX, ICMP_TX, ICMP_TOO_SHORT, ICMP_BAD_CHECKSUM, ICMP_OTHER_TYPES,
   ICMP_ERRORS_DELIVERED, ICMP_BROADCAST_ECHO, ICMP_BAD_SOURCE, ICMP_ECHO_REPLIES, ICMP_ERRORS_SENT,
-  ICMP_ERRORS_RATE_LIMITED, ICMP_ERRORS_SUPPRESSED,
+  ICMP_ERRORS_RATE_LIMITED, ICMP_ERRORS_SUPPRESSED, ETH_DELIVERED,
 } from './stats';
 
 /** How the destination of the packet being processed was addressed (for RFC 1122 §3.2.2 rules). */
@@ -51,7 +52,20 @@ export function ethInput(s: StackState, iface: Iface, f: Uint8Array, len: number
     f[1] === m[1] && f[0] === m[0])) { c[ETH_NOT_FOR_US]++; return false; }
   if (f[12] === 8 && f[13] === 0) return ipInput(s, iface, f, len - 14);
   if (ARP > 0 && f[12] === 8 && f[13] === 6) { /*@__NOINLINE__*/ arpInput(s, iface, f, len - 14); return false; }
+  if (ETHERTYPES) return /*@__NOINLINE__*/ ethOther(s, iface, f, len);
   c[ETH_UNKNOWN_TYPE]++;
+  return false;
+}
+
+/**
+ * Ethernet input past IPv4 and ARP (the frames of the fast path): the handler registered for the
+ * EtherType (stack.eth, eth.delivered), else eth.unknownType. Returns what the handler returned (true:
+ * it kept the frame).
+ */
+function ethOther(s: StackState, iface: Iface, f: Uint8Array, len: number): boolean {
+  var h = s.ethTypes[(f[12] << 8) | f[13]];
+  if (h) { s.c[ETH_DELIVERED]++; return h(iface, f, len); }
+  s.c[ETH_UNKNOWN_TYPE]++;
   return false;
 }
 

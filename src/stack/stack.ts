@@ -29,7 +29,8 @@ import { igmpJoin, igmpLeave, igmpTimer, igmpRejoin, igmpSyncFilter } from './ig
 import { Route, RouteSpec, routeParse, routeInsert, routesForIface, routesRemove, routeFormat } from './route';
 import { onesSum } from '../wire/checksum';
 import { parseIPv4, parseMac, prefixLength, formatMac, formatIPv4 } from '../wire/addr';
-import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT, PROTOCOLS } from '../features';
+import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT, PROTOCOLS, ETHERTYPES } from '../features';
+import { EthApi, EthService } from './eth';
 
 /** Per-datagram options of udp.send / udp.sendWith (see there). */
 export interface SendOptions {
@@ -360,6 +361,9 @@ export class Stack {
   readonly igmp!: Igmp;
   /** The route table (not in a build without ROUTES). */
   readonly routes!: Routes;
+  /** The Ethernet service for EtherType modules (see EthService in eth.ts; not in a build without
+   *  ETHERTYPES). */
+  readonly eth!: EthService;
   private nextTimerMs: number;
   private nextLinkMs: number;
   /** Event listeners by event name (on/emit). @internal */
@@ -373,7 +377,7 @@ export class Stack {
       cfg: cfg, c: new Uint32Array(COUNTERS), pool: pool, free: cfg.frames, ifaces: [], now: 0, ipId: 0,
       udpListeners: {}, udpInfo: { srcAddress: 0, srcPort: 0, dstAddress: 0, dstPort: 0, iface: null as any },
       lastIcmpErrorMs: -1e15, nextEphemeral: cfg.ephemeralFirst, routeIface: null, routeNextHop: 0,
-      timerHooks: [], routes: [], protocols: {}, lastListenerError: null,
+      timerHooks: [], routes: [], protocols: {}, lastListenerError: null, ethTypes: {},
     };
     this.state = s;
     this.config = cfg;
@@ -386,6 +390,7 @@ export class Stack {
     if (ARP > 0) (this as any).arp = new ArpApi(this);
     if (IGMP) (this as any).igmp = new IgmpApi(this);
     if (ROUTES) (this as any).routes = new RoutesApi(this);
+    if (ETHERTYPES) (this as any).eth = new EthApi(s);
   }
 
   /** udp.send and udp.sendWith with their options resolved. @internal */
@@ -612,6 +617,7 @@ if (ARP === 0) Object.defineProperty(Stack.prototype, 'arp', { get: function () 
 if (!IGMP) Object.defineProperty(Stack.prototype, 'igmp', { get: function () { missing('IGMP'); } });
 if (!ROUTES) Object.defineProperty(Stack.prototype, 'routes', { get: function () { missing('ROUTES'); } });
 if (!PROTOCOLS) Object.defineProperty(Stack.prototype, 'ip', { get: function () { missing('PROTOCOLS'); } });
+if (!ETHERTYPES) Object.defineProperty(Stack.prototype, 'eth', { get: function () { missing('ETHERTYPES'); } });
 
 /**
  * Creates a stack. `options` overrides the defaults of Config (src/stack/config.ts); the ring of

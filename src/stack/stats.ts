@@ -7,24 +7,33 @@
  * `rx` and `tx` count what reached and left a layer, then one counter per outcome. Every frame that
  * reaches a layer ends in exactly one outcome counter, so a frame is never lost without a counter saying
  * why (the fuzzer checks these balances after every frame):
- *   eth.rx  = tooShort + notForUs + unknownType + tooLong + arp.rx + (ip.rx - ip.multicastLoop)
+ *   eth.rx  = tooShort + notForUs + unknownType + tooLong + otherVlan + delivered + arp.rx
+ *             + (ip.rx - ip.multicastLoop - ip.reassembled)
+ *             (delivered: frames handed to an EtherType module or listener, stack.eth)
  *   arp.rx  = disabled + invalid + badOperation + looped + conflicts + badSender + notForUs
  *             + repliesSent + repliesReceived
- *   ip.rx   = tooShort + badVersion + badHeaderLength + badChecksum + badLength + tooLong + fragments
- *             + notForUs + badSource + unknownProtocol + delivered
- *             (delivered = icmp.rx + udp.rx + igmp.rx + tcp.rx + what other protocol modules received)
+ *   ip.rx   = tooShort + badVersion + badHeaderLength + badChecksum + badLength + tooLong + notForUs
+ *             + badSource + fragments + fragDuplicates + fragOverlaps + fragTooLarge + fragNoBuffer
+ *             + fragTiny + fragInvalid + unknownProtocol + delivered
+ *             (delivered = icmp.rx + udp.rx + igmp.rx + tcp.rx + what other protocol modules received;
+ *             a reassembled datagram passes through IPv4 input once more and is counted in ip.rx and
+ *             ip.reassembled, each of its fragments in ip.rx and ip.fragments)
  *   icmp.rx = tooShort + badChecksum + otherTypes + broadcastEcho + badSource + echoReplies + errorsDelivered
+ *             + pingReplies
  *   igmp.rx = tooShort + badChecksum + notMulticast + queriesV1 + queriesV2 + queriesV3 + otherGroup
  *             + reportsHeard + otherMessages + unknownType          (reportsSuppressed is part of reportsHeard)
  *   udp.rx  = tooShort + badLength + badChecksum + noPort + delivered
  *   tcp.rx  = tooShort + badChecksum + ignored + refused   (without a TCP module; with one, its own)
- * On the way out: icmp.tx = echoReplies + errorsSent; arp.tx = repliesSent + requestsSent;
+ * On the way out: icmp.tx = echoReplies + errorsSent + echoRequests; arp.tx = repliesSent + requestsSent;
  * tcp.tx = resetsSent. Errors not sent are icmp.errorsRateLimited, icmp.errorsSuppressed or ip.noFrame.
+ * ip.tx counts datagrams; a datagram sent in fragments counts once there and each fragment in
+ * ip.fragmentsSent.
  *
  * A build without STATS_DETAIL (src/features.ts) keeps `rx`, `tx` and `drop` per layer, plus
- * ip.delivered, udp.delivered and the ring's: every drop reason of a layer adds to its `drop`, and the
- * outcomes that are not drops are not counted. Then eth.rx = eth.drop + arp.rx + ip.rx - (multicast
- * looped back), ip.rx = ip.drop + ip.delivered, udp.rx = udp.drop + udp.delivered.
+ * ip.delivered, udp.delivered, eth.delivered, ip.fragments, ip.reassembled and the ring's: every drop
+ * reason of a layer adds to its `drop`, and the outcomes that are not drops are not counted. Then
+ * eth.rx = eth.drop + eth.delivered + arp.rx + ip.rx - (multicast looped back) - ip.reassembled,
+ * ip.rx = ip.drop + ip.delivered + ip.fragments, udp.rx = udp.drop + udp.delivered.
  */
 import { STATS_DETAIL } from '../features';
 
@@ -92,8 +101,9 @@ export var IP_BAD_HEADER_LENGTH = STATS_DETAIL ? 29 : 9;
 export var IP_BAD_CHECKSUM = STATS_DETAIL ? 30 : 9;
 /** Total length below the header length or beyond the received octets (truncated). */
 export var IP_BAD_LENGTH = STATS_DETAIL ? 31 : 9;
-/** Fragments (MF set or offset nonzero): no reassembly. */
-export var IP_FRAGMENTS = STATS_DETAIL ? 32 : 9;
+/** Fragments (MF set or offset nonzero) kept in a reassembly buffer; in a build without REASSEMBLY,
+ *  every fragment (dropped). */
+export var IP_FRAGMENTS = STATS_DETAIL ? 32 : 29;
 /** Total length above the 1500-octet MTU (a giant; never answered). */
 export var IP_TOO_LONG = STATS_DETAIL ? 33 : 9;
 /** Destination is not one of our addresses, broadcasts or joined groups. */
@@ -187,9 +197,63 @@ export var RING_EXHAUSTED = STATS_DETAIL ? 82 : 25;
 /** Frames given back while the ring was already full: a stack bug, counted rather than thrown. */
 export var RING_DOUBLE_GIVE = STATS_DETAIL ? 83 : 26;
 
+// Counters added after the first layout (appended, so the indices above stay as they were; stats()
+// merges them into their layers).
+// eth
+/** Frames handed to the handler of their EtherType (stack.eth: a protocol module or a listener). */
+export var ETH_DELIVERED = STATS_DETAIL ? 84 : 28;
+/** 802.1Q frames for a VLAN ID no interface of that device has (or untagged frames on a device that
+ *  has only VLAN interfaces). */
+export var ETH_OTHER_VLAN = STATS_DETAIL ? 85 : 2;
+/** A raw EtherType listener threw; counted, the frame is still eth.delivered (stack.state.lastListenerError). */
+export var ETH_LISTENER_ERRORS = STATS_DETAIL ? 86 : 27;
+// arp
+/** Entries whose MAC changed (a reply to our request, or a claim after the lock time). */
+export var ARP_MAC_CHANGED = STATS_DETAIL ? 87 : 27;
+/** A different MAC for an entry refused: the entry was confirmed less than Config.arpLockTimeMs ago,
+ *  or is static. */
+export var ARP_CHANGE_REFUSED = STATS_DETAIL ? 88 : 27;
+/** Senders of requests for our address not learned: every entry was in use (learning never evicts). */
+export var ARP_NOT_LEARNED = STATS_DETAIL ? 89 : 27;
+/** Announcements sent to defend our address after a conflict (RFC 5227 §2.4 (b)). */
+export var ARP_DEFENDED = STATS_DETAIL ? 90 : 27;
+// ip
+/** Datagrams reassembled from their fragments (passed to IPv4 input once more). */
+export var IP_REASSEMBLED = STATS_DETAIL ? 91 : 30;
+/** Datagrams given up because their fragments did not all arrive within Config.reassemblyTimeoutMs. */
+export var IP_REASM_TIMEOUTS = STATS_DETAIL ? 92 : 27;
+/** Fragments whose data was all held already (dropped; the datagram goes on). */
+export var IP_FRAG_DUPLICATES = STATS_DETAIL ? 93 : 9;
+/** Fragments overlapping data held: dropped with every fragment of their datagram (RFC 5722's rule,
+ *  as modern stacks apply it to IPv4). */
+export var IP_FRAG_OVERLAPS = STATS_DETAIL ? 94 : 9;
+/** Fragments reaching beyond Config.reassemblyMaxOctets: dropped with their datagram. */
+export var IP_FRAG_TOO_LARGE = STATS_DETAIL ? 95 : 9;
+/** Fragments of a new datagram while every reassembly buffer is in use, or one that would leave its
+ *  datagram with more holes than can be tracked. */
+export var IP_FRAG_NO_BUFFER = STATS_DETAIL ? 96 : 9;
+/** First fragments too short to hold the transport header, TCP fragments at offset 8 (RFC 1858 §3):
+ *  dropped with their datagram. */
+export var IP_FRAG_TINY = STATS_DETAIL ? 97 : 9;
+/** Fragments that contradict RFC 791 or their datagram: MF set with a length not a multiple of 8, data
+ *  beyond the end a last fragment gave, two different ends: dropped with their datagram. */
+export var IP_FRAG_INVALID = STATS_DETAIL ? 98 : 9;
+/** Fragments we sent (the datagram itself is counted once in ip.tx). */
+export var IP_FRAGMENTS_SENT = STATS_DETAIL ? 99 : 27;
+/** Datagrams not sent: Don't Fragment asked and larger than the path MTU allows. */
+export var IP_DF_REFUSED = STATS_DETAIL ? 100 : 9;
+// icmp
+/** Echo requests we sent (stack.ping). */
+export var ICMP_ECHO_REQUESTS = STATS_DETAIL ? 101 : 27;
+/** Echo replies matching a ping of ours (identifier and sequence). */
+export var ICMP_PING_REPLIES = STATS_DETAIL ? 102 : 27;
+/** "Fragmentation needed" messages about a datagram of ours whose MTU was remembered for the
+ *  destination (RFC 1191 §6.3); the message itself is also counted in its outcome. */
+export var ICMP_FRAG_NEEDED = STATS_DETAIL ? 103 : 27;
+
 /**
- * The counters' names by layer, in index order: "layer:name,name|layer:...". The brief layout names 27
- * counters; index 27 is its sink.
+ * The counters' names by layer, in index order: "layer:name,name|layer:...". A layer may appear again
+ * (the counters added later); a layer with no name is skipped (the brief layout's sink, index 27).
  */
 export var NAMES = STATS_DETAIL ?
   'eth:rx,tx,txFail,tooShort,notForUs,unknownType,tooLong|arp:rx,tx,repliesSent,repliesReceived,requestsSent,' +
@@ -199,20 +263,24 @@ export var NAMES = STATS_DETAIL ?
   'broadcastEcho,otherTypes,errorsDelivered,badSource,errorsSent,errorsRateLimited,errorsSuppressed|igmp:rx,tx,' +
   'tooShort,badChecksum,notMulticast,queriesV1,queriesV2,queriesV3,otherGroup,reportsSent,reportsHeard,' +
   'reportsSuppressed,leavesSent,otherMessages,unknownType|udp:rx,tx,delivered,tooShort,badLength,badChecksum,' +
-  'noPort,listenerErrors|tcp:rx,tx,tooShort,badChecksum,ignored,refused,resetsSent|ring:exhausted,doubleGive' :
+  'noPort,listenerErrors|tcp:rx,tx,tooShort,badChecksum,ignored,refused,resetsSent|ring:exhausted,doubleGive|' +
+  'eth:delivered,otherVlan,listenerErrors|arp:macChanged,changeRefused,notLearned,defended|ip:reassembled,' +
+  'reasmTimeouts,fragDuplicates,fragOverlaps,fragTooLarge,fragNoBuffer,fragTiny,fragInvalid,fragmentsSent,' +
+  'dfRefused|icmp:echoRequests,pingReplies,fragNeeded' :
   'eth:rx,tx,drop|arp:rx,tx,drop|ip:rx,tx,delivered,drop,multicastLoop|icmp:rx,tx,drop|igmp:rx,tx,drop|' +
-  'udp:rx,tx,delivered,drop,listenerErrors|tcp:rx,tx,drop|ring:exhausted,doubleGive';
+  'udp:rx,tx,delivered,drop,listenerErrors|tcp:rx,tx,drop|ring:exhausted,doubleGive|:sink|eth:delivered|' +
+  'ip:fragments,reassembled';
 
 /** Length of the counter array. */
-export var COUNTERS = STATS_DETAIL ? 84 : 28;
+export var COUNTERS = STATS_DETAIL ? 104 : 31;
 
 /** The counters as plain objects by layer ({eth: {rx, tx, ...}, ...}): a snapshot for stack.stats(). */
 export function namedCounters(c: Uint32Array): any {
   var out: any = {}, layers = NAMES.split('|'), k = 0;
   for (var i = 0; i < layers.length; i++) {
-    var p = layers[i].split(':'), o: any = {}, names = p[1].split(',');
+    var p = layers[i].split(':'), o: any = out[p[0]] || {}, names = p[1].split(',');
     for (var j = 0; j < names.length; j++) o[names[j]] = c[k++];
-    out[p[0]] = o;
+    if (p[0]) out[p[0]] = o;
   }
   return out;
 }

@@ -80,7 +80,20 @@ export interface Iface {
   rxOffload: boolean;
   /** @internal */
   txOffload: boolean;
+  /** @internal Multicast MACs EtherType modules asked the device to accept (stack.eth.addMulticast),
+   *  passed to Device.setMulticast together with the IGMP groups' MACs. */
+  ethMacs: Uint8Array[];
 }
+
+/**
+ * The handler of an EtherType (stack.eth.register): called with every received frame of that EtherType
+ * on any interface, frame[0..len): destination MAC at 0, source MAC at 6, the EtherType at 12, the
+ * payload at 14 (an 802.1Q tag already removed: `iface` is then the VLAN interface). Returns true when
+ * it keeps the frame (it must then give it back with stack.eth.give exactly once), false when the frame
+ * stays the stack's; the frame is valid only during the call unless kept. May throw only on a bug: the
+ * exception leaves stack.poll.
+ */
+export type EthHandler = (iface: Iface, frame: Uint8Array, len: number) => boolean;
 
 /**
  * An IP protocol module (micronet-tcp installs one for protocol 6) as the core calls it:
@@ -138,4 +151,6 @@ export interface StackState {
   protocols: { [proto: number]: IpProtocol };
   /** The latest exception a UDP listener threw (counted in udp.listenerErrors), or null. */
   lastListenerError: any;
+  /** Handlers by EtherType (stack.eth.register; ETHERTYPES builds). A plain object, as udpListeners. */
+  ethTypes: { [etherType: number]: EthHandler };
 }

@@ -58,10 +58,10 @@ describe('profile udp-board', () => {
     const core = fs.readFileSync(dist('udp-board/micronet.min.js'), 'utf8');
     expect(fs.existsSync(dist('udp-board/micronet-enc28j60.min.js'))).toBe(true);
     expect(fs.existsSync(dist('udp-board/micronet.tok'))).toBe(true);
-    for (const gone of ['routes.load', 'setIP: options.ip', 'ip.register', 'badChecksum', 'listeners must', 'is not an interface of this stack'])
+    for (const gone of ['routes.load', 'setIP: options.ip', 'ip.register', 'badChecksum', 'listeners must', 'is not an interface of this stack', 'eth.register'])
       expect(core).not.toContain(gone);
     const full = fs.readFileSync(dist('micronet.min.js'), 'utf8');
-    for (const there of ['routes.load', 'setIP: options.ip', 'ip.register', 'badChecksum']) expect(full).toContain(there);
+    for (const there of ['routes.load', 'setIP: options.ip', 'ip.register', 'badChecksum', 'eth.register']) expect(full).toContain(there);
     expect(core.length).toBeLessThan(full.length * 0.8);
   });
 
@@ -78,7 +78,7 @@ describe('profile udp-board', () => {
     expect(p.a.arp.lookup('192.0.2.2')).toBe('02:00:00:00:00:0b');
     const st = p.a.stats();
     expect(Object.keys(st.udp)).toEqual(['rx', 'tx', 'delivered', 'drop', 'listenerErrors']);
-    expect(Object.keys(st.eth)).toEqual(['rx', 'tx', 'drop']);
+    expect(Object.keys(st.eth)).toEqual(['rx', 'tx', 'drop', 'delivered']);
     expect(st.udp).toEqual({ rx: 1, tx: 1, delivered: 1, drop: 0, listenerErrors: 0 });
     // a datagram to a closed port: dropped (udp.drop) and answered with port unreachable
     expect(p.a.udp.send('192.0.2.2', 9, 'x', 5000)).toBe(true);
@@ -126,6 +126,7 @@ describe('profile udp-board', () => {
     const p = pair('udp-board');
     expect(() => p.a.routes).toThrow(/ROUTES: not in this build/);
     expect(() => p.a.ip).toThrow(/PROTOCOLS: not in this build/);
+    expect(() => p.a.eth).toThrow(/ETHERTYPES: not in this build/);
     expect(() => p.a.getIP()).toThrow(/API_EXTRAS: not in this build/);
     expect(() => p.a.on('link', () => undefined)).toThrow(/API_EXTRAS/);
     expect(p.mn.createLoopback).toBeUndefined();
