@@ -32,7 +32,7 @@ import { fragTimer } from './input';
 import { route6, srcSelect, out6, onLink, nextHopFor as nextHop6, OUT_PARKED, OUT_DROPPED } from './output';
 import { addrAdd, addrDel, addrInfo, ndTimer, restart, reachable, NC_NAMES, ncWidth } from './nd';
 import { gJoin, gLeave, mldTimer, mldRejoin, syncFilter } from './mld';
-import { formatMac } from '../wire/addr';
+import { formatMac, formatIPv4 } from '../wire/addr';
 import { ERROR_TEXT } from '../features';
 
 export { IPV6_DEFAULTS } from './config';
@@ -374,6 +374,80 @@ function send6(top: any, address: any, port: number, data: any, len: number, wri
   if (r !== OUT_PARKED) m.give(f);
   return r !== OUT_DROPPED;
 }
+
+/*
+ * udp6 sockets of micronet-dgram (createSocket("udp6")): the socket object is dgram's (its events,
+ * options and fields: _port, _ttl, _mttl, _opts.multicastLoop, _groups, _only6, _closed, emit, bind);
+ * these are the IPv6 parts it calls. Node's semantics: bound to "::" a socket is dual-stack (the same
+ * port bound over IPv4 too, IPv4 peers given and reached as ::ffff:a.b.c.d) unless ipv6Only; bound to
+ * an IPv6 address it receives only datagrams to that address (and to groups). @internal
+ */
+
+/** Binds socket `s` to `port` (0: ephemeral) and `address` ("::", none, or one IPv6 address of ours). */
+P.sockBind = function (s: any, port: number, address: any, copy: (b: Uint8Array, o: number, n: number) => Uint8Array) {
+  var top = this, a6: Uint8Array | null = null;
+  if (address && address !== '::') { a6 = new Uint8Array(16); a6.set(parse6(address, 'bind: address')); }
+  var dual = a6 === null && !s._only6;
+  var p = this.udp.bind(port, function (buf: Uint8Array, off: number, len: number, info: any) {
+    if (s._closed || (a6 !== null && info.dstAddress[0] !== 0xff && !eq16(a6, info.dstAddress, 0))) return;
+    s.emit('message', copy(buf, off, len), { address: format6(info.srcAddress), family: 'IPv6', port: info.srcPort, size: len });
+  });
+  if (dual) {
+    try {
+      s._stack.udp.bind(p, function (buf: Uint8Array, off: number, len: number, info: any) {
+        if (!s._closed) s.emit('message', copy(buf, off, len), { address: '::ffff:' + formatIPv4(info.srcAddress), family: 'IPv6', port: info.srcPort, size: len });
+      });
+    } catch (e) { top.udp.unbind(p); throw e; }
+  }
+  s._port = p; s._a6 = a6; s._dual = dual;
+  s._o6 = { hopLimit: undefined, iface: undefined, multicastLoop: true };
+};
+
+/** Sends `msg` from socket `s` to `port` at `address` (IPv6 text, "::ffff:a.b.c.d" over IPv4 when
+ *  dual-stack); cb(err, octets) on the next turn. @throws Error on a bad address or port. */
+P.sockSend = function (s: any, msg: any, port: number, address: any, cb: any, later: (fn: () => void) => void) {
+  var ok: boolean, mapped = typeof address === 'string' && address.indexOf('::ffff:') === 0 && address.indexOf('.') > 0;
+  var d = mapped ? null : parse6(address, 'send: address');
+  if (!s._port) s.bind(0);
+  var o = s._o6;
+  if (mapped && s._dual) ok = s._stack.udp.send(address.substring(7), port, msg, s._port, { ttl: s._ttl < 0 ? undefined : s._ttl });
+  else {
+    if (d === null) d = parse6(address, 'send: address');
+    o.hopLimit = d[0] === 0xff ? s._mttl : s._ttl < 0 ? undefined : s._ttl;
+    o.iface = s._if6; o.multicastLoop = s._opts.multicastLoop;
+    ok = this.udp.send(address, port, msg, s._port, o);
+  }
+  var n = msg.length;
+  if (typeof cb === 'function') later(function () { cb(ok ? null : new Error('send: datagram dropped (see stack.ip6.stats())'), ok ? n : 0); });
+};
+
+/** Unbinds socket `s` and leaves its groups. */
+P.sockClose = function (s: any) {
+  if (s._port) { this.udp.unbind(s._port); if (s._dual) s._stack.udp.unbind(s._port); }
+  for (var i = 0; i < s._groups.length; i++) this.leave(s._groups[i][0], s._groups[i][1]);
+  s._groups = [];
+};
+
+/** {address, family "IPv6", port} of socket `s`. */
+P.sockAddress = function (s: any) {
+  return { address: s._a6 ? format6(s._a6) : '::', family: 'IPv6', port: s._port };
+};
+
+/** The interface named by a dgram interface argument: "eth0", or an address with a zone "::%eth0"
+ *  (Node's form for IPv6); undefined stays undefined. @throws Error naming `what`. */
+P.sockIface = function (x: any, what: string) {
+  if (x === undefined) return undefined;
+  var z = typeof x === 'string' && x.indexOf('%') >= 0 ? x.substring(x.indexOf('%') + 1) : x;
+  return this.ifaceOf(z, what + ': interface').iface;
+};
+
+/** addMembership (join true) / dropMembership of `group` on interface `iface` for socket `s`. */
+P.sockGroup = function (s: any, group: string, iface: any, join: boolean) {
+  var f = this.sockIface(iface, join ? 'addMembership' : 'dropMembership'), g = s._groups;
+  if (join) { this.join(group, f); g.push([group, f]); return; }
+  for (var i = 0; i < g.length; i++) if (g[i][0] === group && g[i][1] === f) { g.splice(i, 1); this.leave(group, f); return; }
+  throw new Error('dropMembership: ' + group + ' was not joined by this socket');
+};
 
 /** stack.ip6.routes: IPv6 prefixes routed through a gateway or on-link. @internal */
 function Routes6(this: any, top: any) { this.top = top; }
