@@ -49,11 +49,8 @@ function copyOut(buf: Uint8Array, off: number, len: number): Uint8Array {
  * setMulticastInterface, addMembership, dropMembership, ref, unref).
  */
 export function Socket(this: any, stack: StackLike, type: string, lookup?: Lookup, ipv6Only?: boolean) {
-  // udp6: the IPv6 side lives in micronet-ipv6 (stack.ip6), so IPv4-only boards do not carry it
   var v6 = type === 'udp6' ? (stack as any).ip6 : null;
   if (type !== 'udp4' && !v6) throw new Error('createSocket: type "' + type + '" is not supported (udp4, or udp6 with micronet-ipv6 installed on the stack)');
-  this._v6 = v6;
-  this._only6 = !!ipv6Only;
   this._stack = stack;
   this._lookup = typeof lookup === 'function' ? lookup : null;
   this._events = {};
@@ -66,6 +63,9 @@ export function Socket(this: any, stack: StackLike, type: string, lookup?: Looku
   this._opts = { ttl: undefined, multicastLoop: true, iface: undefined };
   this._ttl = -1;
   this._mttl = 1;
+  // udp6: micronet-ipv6 gives the socket its IPv6 bind, send, close, address and memberships, so
+  // IPv4-only boards do not carry them
+  if (v6) v6.udp6Socket(this, !!ipv6Only, copyOut, later);
 }
 
 var P = Socket.prototype;
@@ -117,10 +117,9 @@ P.bind = function (a?: any, b?: any, c?: any) {
     port = a || 0;
     if (typeof b === 'function') cb = b; else { address = b || 0; cb = c; }
   }
+  this._addr = address ? parseIPv4(address, 'bind: address') : 0;
   var self = this;
-  if (this._v6) this._v6.sockBind(this, port, address, copyOut);
-  else this._addr = address ? parseIPv4(address, 'bind: address') : 0;
-  if (!this._v6) this._port = this._stack.udp.bind(port, function (buf: Uint8Array, off: number, len: number, info: any) {
+  this._port = this._stack.udp.bind(port, function (buf: Uint8Array, off: number, len: number, info: any) {
     if (self._closed) return;
     var d = info.dstAddress;
     if (self._addr !== 0 && d !== self._addr && !isMulticast(d) && d !== 0xffffffff && d !== info.iface.broadcast) return;
@@ -148,7 +147,6 @@ P.send = function (msg: any, a: any, b: any, c?: any, d?: any, e?: any) {
     port = c; address = d; cb = e;
   } else { port = a; address = b; cb = c; }
   if (typeof address === 'function' || address === undefined) throw new Error('send: address is required (micronet has no default destination)');
-  if (this._v6) return this._v6.sockSend(this, msg, port, address, cb, later);
   if (this._lookup && typeof address === 'string' && !isDottedQuad(address)) {
     // A host name: resolve it first (use(stack, {lookup}) or createSocket({type, lookup})).
     var self = this;
@@ -192,9 +190,8 @@ P.isBroadcast = function (dst: number) {
 P.close = function (cb?: () => void) {
   if (this._closed) return this;
   this._closed = true;
-  if (this._v6) this._v6.sockClose(this);
-  else if (this._port) this._stack.udp.unbind(this._port);
-  for (var i = 0; i < this._groups.length && !this._v6; i++) this._stack.igmp.leave(this._groups[i][0], this._groups[i][1]);
+  if (this._port) this._stack.udp.unbind(this._port);
+  for (var i = 0; i < this._groups.length; i++) this._stack.igmp.leave(this._groups[i][0], this._groups[i][1]);
   this._groups = [];
   if (typeof cb === 'function') this.once('close', cb);
   var self = this;
@@ -205,7 +202,6 @@ P.close = function (cb?: () => void) {
 /** {address, family, port} of the bound socket. @throws Error when not bound. */
 P.address = function () {
   if (!this._port) throw new Error('address: the socket is not bound');
-  if (this._v6) return this._v6.sockAddress(this);
   return { address: this._addr ? formatIPv4(this._addr) : '0.0.0.0', family: 'IPv4', port: this._port };
 };
 
@@ -227,7 +223,6 @@ P.setMulticastLoopback = function (flag: boolean) { this._opts.multicastLoop = !
 
 /** The interface (by its address) multicast and broadcast leave by. */
 P.setMulticastInterface = function (address: string) {
-  if (this._v6) { this._if6 = this._v6.sockIface(address, 'setMulticastInterface'); return; }
   this._opts.iface = this.ifaceByAddress(address, 'setMulticastInterface');
 };
 
@@ -241,7 +236,6 @@ P.ifaceByAddress = function (address: string | undefined, what: string) {
 
 /** Joins `group` on the interface with address `iface` (default: chosen by the route table). */
 P.addMembership = function (group: string, iface?: string) {
-  if (this._v6) return this._v6.sockGroup(this, group, iface, true);
   var f = this.ifaceByAddress(iface, 'addMembership');
   this._stack.igmp.join(group, f);
   this._groups.push([group, f]);
@@ -249,7 +243,6 @@ P.addMembership = function (group: string, iface?: string) {
 
 /** Leaves `group` joined with addMembership. */
 P.dropMembership = function (group: string, iface?: string) {
-  if (this._v6) return this._v6.sockGroup(this, group, iface, false);
   var f = this.ifaceByAddress(iface, 'dropMembership');
   for (var i = 0; i < this._groups.length; i++) {
     if (this._groups[i][0] === group && this._groups[i][1] === f) {
@@ -268,9 +261,8 @@ export type Lookup = (name: string, cb: (err: any, address?: string, family?: nu
 
 /**
  * Node's dgram module over `stack`: `use(stack[, {lookup}]).createSocket(type[, listener])` where type is
- * "udp4", "udp6" (with micronet-ipv6 installed on the stack: dual-stack as on Node, IPv4 peers seen as
- * ::ffff:a.b.c.d, unless {type: "udp6", ipv6Only: true}) or {type, lookup?, ipv6Only?}; `listener` is
- * added for 'message'. With a `lookup` function (e.g.
+ * "udp4", "udp6" (with micronet-ipv6 installed on the stack; see its udp6Socket) or {type, lookup?,
+ * ipv6Only?}; `listener` is added for 'message'. With a `lookup` function (e.g.
  * micronet-dns's `resolver.lookup`), send() accepts host names and resolves them first; its callback (or
  * the 'error' event) gets the lookup's error. Without one, a host name throws as a bad address.
  */
