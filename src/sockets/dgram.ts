@@ -49,8 +49,8 @@ function copyOut(buf: Uint8Array, off: number, len: number): Uint8Array {
  * setMulticastInterface, addMembership, dropMembership, ref, unref).
  */
 export function Socket(this: any, stack: StackLike, type: string, lookup?: Lookup, ipv6Only?: boolean) {
-  var v6 = type === 'udp6' ? (stack as any).ip6 : null;
-  if (type !== 'udp4' && !v6) throw new Error('createSocket: type "' + type + '" is not supported (udp4, or udp6 with micronet-ipv6 installed on the stack)');
+  var v6 = type === 'udp6' && (stack as any).ip6 && (stack as any).ip6.udp6Socket ? (stack as any).ip6 : null;
+  if (type !== 'udp4' && !v6) throw new Error('createSocket: type "' + type + '" is not supported (udp4, or udp6 with micronet-ipv6 and micronet-ipv6-dgram installed)');
   this._stack = stack;
   this._lookup = typeof lookup === 'function' ? lookup : null;
   this._events = {};
@@ -261,7 +261,7 @@ export type Lookup = (name: string, cb: (err: any, address?: string, family?: nu
 
 /**
  * Node's dgram module over `stack`: `use(stack[, {lookup}]).createSocket(type[, listener])` where type is
- * "udp4", "udp6" (with micronet-ipv6 installed on the stack; see its udp6Socket) or {type, lookup?,
+ * "udp4", "udp6" (with micronet-ipv6 and micronet-ipv6-dgram installed: src/ipv6/dgram6.ts) or {type, lookup?,
  * ipv6Only?}; `listener` is added for 'message'. With a `lookup` function (e.g.
  * micronet-dns's `resolver.lookup`), send() accepts host names and resolves them first; its callback (or
  * the 'error' event) gets the lookup's error. Without one, a host name throws as a bad address.

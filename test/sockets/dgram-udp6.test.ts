@@ -6,6 +6,7 @@
 import { createStack } from '../../src/index';
 import { create as createIpv6 } from '../../src/ipv6/index';
 import { use } from '../../src/sockets/dgram';
+import { install } from '../../src/ipv6/dgram6';
 import { Hub, HubDevice } from '../../src/sim/hub';
 
 function lan() {
@@ -13,7 +14,7 @@ function lan() {
   const a = createStack({ random: () => 0.25 }), b = createStack({ random: () => 0.75 });
   a.addInterface(new HubDevice(hub, new Uint8Array([2, 0, 0, 0, 0, 1])), { address: '192.0.2.1', netmask: '255.255.255.0', name: 'eth0' });
   b.addInterface(new HubDevice(hub, new Uint8Array([2, 0, 0, 0, 0, 2])), { address: '192.0.2.2', netmask: '255.255.255.0', name: 'eth0' });
-  const a6 = createIpv6(a, { addresses: ['2001:db8:1::1/64'] }), b6 = createIpv6(b, { addresses: ['2001:db8:1::2/64'] });
+  const a6 = install(createIpv6(a, { addresses: ['2001:db8:1::1/64'] })), b6 = install(createIpv6(b, { addresses: ['2001:db8:1::2/64'] }));
   let t = 0;
   const run = async (ms = 50) => {
     for (const end = t + ms; t < end; t += 5) { a.poll(t); b.poll(t); await new Promise((r) => setTimeout(r, 0)); }
@@ -110,8 +111,10 @@ describe('dgram udp6 sockets', () => {
   });
 
   test('udp6 needs micronet-ipv6 on the stack; bad addresses throw naming the argument', async () => {
-    const s = createStack();
-    expect(() => use(s).createSocket('udp6')).toThrow(/udp6 with micronet-ipv6 installed/);
+    const s = createStack(), s2 = createStack();
+    createIpv6(s2); // micronet-ipv6 alone: no udp6 sockets yet
+    expect(() => use(s2).createSocket('udp6')).toThrow(/micronet-ipv6-dgram/);
+    expect(() => use(s).createSocket('udp6')).toThrow(/udp6 with micronet-ipv6 and micronet-ipv6-dgram installed/);
     const { a } = await ready();
     const c = use(a).createSocket('udp6');
     expect(() => c.send('x', 7, '2001:db8::1::2')).toThrow(/send: address/);
