@@ -124,7 +124,9 @@ function opts(m: S6, I: I6, f: Uint8Array, ip: number, o: number, e: number, end
     }
     if (t !== 1 && t !== 5 && (t >> 6) !== 0) {
       c[C.BadOption]++;
-      if ((t >> 6) === 2 || f[ip + 24] !== 0xff) icmpErr(m, I, f, ip, end, 4, 2, o - ip, (t >> 6) === 2);
+      // 01: discarded silently; 10: the error even to a group; 11: only to a unicast destination
+      var hi = t >> 6;
+      if (hi === 2 || (hi === 3 && f[ip + 24] !== 0xff)) icmpErr(m, I, f, ip, end, 4, 2, o - ip, hi === 2);
       return false;
     }
     o += 2 + f[o + 1];
