@@ -25,9 +25,16 @@
  * 4. SPI calls per UDP echo through each driver (Node, the driver bundle against the simulated chip: SPI
  *    traffic depends on the driver code only; tools/bench-engine/spi.js).
  * The issue-12 budget targets stand beside the figures they apply to.
+ * 5. The budget table, per build profile (the full build, and each profiles/*.json, built into dist/<name>/
+ *    first): the UDP board (core + ENC28J60 driver) as uploaded to a Pico, its setup blocks without frame
+ *    data, the per-frame instruction ratios from RAM and from Storage (callgrind only), SPI calls per
+ *    echo; the same setup on the MDBT42Q build (2,950 blocks, 40,960 octets of Storage: Puck.js, Pixl.js
+ *    class), and the later-issue modules (DHCP, DNS, TCP, the NetworkJS adapters) stored beside each
+ *    profile's UDP board.
  *
  * Usage: node tools/bench-engine.js [--dist dist/<profile>] [--engine espruino] [--n 20] [--time-n 200]
- *          [--repeat 3] [--no-callgrind] [--json] [--only speed,memory,storage,spi]
+ *          [--repeat 3] [--no-callgrind] [--json] [--only speed,memory,storage,spi,budget]
+ *          [--profiles udp-board,cyphal-node]
  * (`npm run bench` builds dist/ first.) Exit status 1 when an engine is missing or a check fails (a
  * reply with a bad checksum, an operation that did not happen N times, a replay that diverged).
  */
@@ -165,15 +172,27 @@ function speed(o) {
   return out;
 }
 
+/** The profile file dist/<name>/ was built from ("" for the full build). */
+function profileText(dist) {
+  const f = path.join(ROOT, 'profiles', path.basename(dist) + '.json');
+  return path.resolve(dist) !== path.join(ROOT, 'dist') && fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '';
+}
+
 /** Section 2: blocks after each setup step on `engineName` for `chip`, modules from Storage. */
 function memory(chip, dist, engineName) {
   const replay = spi.recordConnect(chip, dist);
-  const script = 'var REPLAY = ' + JSON.stringify(replay) + ', MAC = ' + JSON.stringify(Array.from(spi.MAC)) + ';\n' +
+  // a profile's features, as the build wrote them (dist/<profile>/ of a profile; the full build has ARP)
+  const noArp = /"ARP": 0\b/.test(profileText(dist));
+  const script = 'var REPLAY = ' + JSON.stringify(replay) + ', MAC = ' + JSON.stringify(Array.from(spi.MAC)) + ', NO_ARP = ' + noArp + ';\n' +
     fs.readFileSync(path.join(HERE, 'memory.js'), 'latin1').split('__DRIVER__').join('micronet-' + chip);
   const r = engine.runOnEngine({ engine: engineName, script, name: 'memory-' + chip, start: 'main', dist, timeoutMs: 120000 });
-  if (r.errors.length || r.timedOut) throw new Error('memory.js (' + chip + ') on ' + engineName + ': ' + (r.errors.join('; ') || 'killed'));
   const k = {};
   for (const rep of r.reports) k[rep.k] = rep.v;
+  if (!r.timedOut && r.errors.length && /OUT OF MEMORY/.test(r.errors.join(' ')) && !k.frames) {
+    // the board is too small for this setup: say after which step (the next one ran out)
+    return { chip, engine: engineName, outOfMemory: true, after: k.step || 'start' };
+  }
+  if (r.errors.length || r.timedOut) throw new Error('memory.js (' + chip + ') on ' + engineName + ': ' + (r.errors.join('; ') || 'killed'));
   if (!k.replay || k.replay.mismatches !== 0 || k.replay.used !== k.replay.of) {
     throw new Error('memory.js (' + chip + '): the driver on the engine did not make the SPI requests recorded on Node: ' + JSON.stringify(k.replay));
   }
@@ -206,6 +225,96 @@ function storage(dist, engineName) {
     rows.push(row);
   }
   return rows;
+}
+
+/** Storage octets a set of modules takes on `engineName` as the upload writes them: {used, free} or {fits: false}. */
+function storedModules(names, dist, engineName, capacity) {
+  const stub = names.map((m) => 'require(' + JSON.stringify(m) + ');').join('\n') + '\n';
+  const plan = engine.storageFiles(stub, { dist });
+  if (plan.missing.length) throw new Error('not built in ' + dist + ': ' + plan.missing.join(', '));
+  const octets = plan.files.reduce((n, m) => n + m.data.length, 0);
+  try {
+    const r = engine.runOnEngine({ engine: engineName, script: stub, name: 'storage', dist, timeoutMs: 120000 });
+    return { fits: true, octets, used: capacity - r.storageFree, free: r.storageFree };
+  } catch (e) {
+    if (!/Storage write .* failed .*Unable to find or create file/.test(String(e && e.message))) throw e;
+    return { fits: false, octets, used: null, free: null };
+  }
+}
+
+const LATER = ['micronet-dhcp', 'micronet-dns', 'micronet-tcp', 'micronet-networkjs', 'micronet-networkjs-tcp'];
+
+/**
+ * Section 5: the budget of each profile (see the file comment). `names`: profile names, 'full' for dist/.
+ * Builds every named profile first (tools/build.js --profile), unless o.build is false.
+ */
+function budget(o, names) {
+  const profiles = names.filter((n) => n !== 'full');
+  if (profiles.length && o.build !== false) {
+    const args = [path.join(ROOT, 'tools', 'build.js'), '--quiet'];
+    for (const n of profiles) args.push('--profile', n);
+    const b = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    if (b.status !== 0) throw new Error('building profiles ' + profiles.join(', ') + ': ' + b.stderr);
+  }
+  const full = path.join(ROOT, 'dist');
+  const rows = [];
+  for (const name of names) {
+    const dist = name === 'full' ? full : path.join(full, name);
+    const row = { profile: name };
+    row.stored = storedModules(['micronet', 'micronet-enc28j60'], dist, 'espruino-pico', PICO_STORAGE);
+    row.storedMdbt = storedModules(['micronet', 'micronet-enc28j60'], dist, 'espruino-mdbt42q', 40960);
+    row.memory = memory('enc28j60', dist, 'espruino-pico');
+    row.memoryMdbt = memory('enc28j60', dist, 'espruino-mdbt42q');
+    // the echo benchmarks answer unicast: a build without ARP (multicast only) cannot, and gets none
+    row.noArp = /"ARP": 0\b/.test(profileText(dist));
+    row.spi = row.noArp ? null : spi.spiPerEcho('enc28j60', dist, 20);
+    if (o.callgrind && !row.noArp) {
+      const sp = speed({ engine: o.engine, n: o.n, timeN: o.timeN, repeat: 0, callgrind: true, dist });
+      row.ratios = {};
+      for (const r of sp.rows) row.ratios[r.op + '/' + r.load] = r.ir / r.floorIr;
+    }
+    // the later issues' modules (built by the full build only) beside this profile's UDP board
+    const later = LATER.filter((m) => fs.existsSync(path.join(full, m + '.min.js')));
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'micronet-budget-'));
+    try {
+      for (const f of fs.readdirSync(dist)) if (/^micronet(-enc28j60)?\.(js|min\.js|tok)$/.test(f)) fs.copyFileSync(path.join(dist, f), path.join(tmp, f));
+      for (const m of later) for (const ext of ['.js', '.min.js', '.tok']) if (fs.existsSync(path.join(full, m + ext))) fs.copyFileSync(path.join(full, m + ext), path.join(tmp, m + ext));
+      row.later = Object.assign({ modules: later }, storedModules(['micronet', 'micronet-enc28j60'].concat(later), tmp, 'espruino-pico', PICO_STORAGE));
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** The budget table (markdown), one column per profile. */
+function budgetTable(rows) {
+  const L = [];
+  const st = (s) => (s.fits ? fmtInt(s.used) : '**does not fit** (' + fmtInt(s.octets) + ' octets of modules)');
+  L.push('Budget per build profile (issue 12): the UDP board is the core and the ENC28J60 driver; Storage and blocks on the Pico build (5,100 blocks,');
+  L.push('49,152 octets) unless the row says MDBT42Q (2,950 blocks, 40,960 octets); per frame: interpreter instructions against the floor.');
+  L.push('');
+  L.push('| measure | target | ' + rows.map((r) => r.profile).join(' | ') + ' |');
+  L.push('|---|---:|' + rows.map(() => '---:|').join(''));
+  const line = (label, target, f) => L.push('| ' + label + ' | ' + target + ' | ' + rows.map(f).join(' | ') + ' |');
+  line('UDP board stored, octets', '≤ 16,384', (r) => st(r.stored));
+  line('UDP board setup blocks, without frame data', '≤ 1,000', (r) => fmtInt(r.memory.withoutFrameData));
+  line('blocks free after setup (4 frames)', '', (r) => fmtInt(r.memory.free));
+  const na = '— (no ARP: no unicast echo)';
+  if (rows[0] && rows[0].ratios) {
+    for (const [op, label] of [['udpEcho', 'UDP echo'], ['icmpEcho', 'ICMP echo'], ['udpSend', 'udp.send']]) {
+      line(label + ' ÷ floor, from RAM', '≤ 1.5×', (r) => (r.ratios ? (r.ratios[op + '/ram'] || 0).toFixed(1) + '×' : na));
+      line(label + ' ÷ floor, from Storage', '≤ 2.5×', (r) => (r.ratios ? (r.ratios[op + '/storage'] || 0).toFixed(1) + '×' : na));
+    }
+  }
+  line('SPI calls per UDP echo (ENC28J60)', '≤ 12', (r) => (r.spi ? r.spi.calls.toFixed(1) : na));
+  line('MDBT42Q: UDP board stored, octets', '', (r) => st(r.storedMdbt) + (r.storedMdbt.fits ? ' (' + fmtInt(r.storedMdbt.free) + ' free)' : ''));
+  const oom = (m) => '**out of memory** after ' + m.after;
+  line('MDBT42Q: setup blocks without frame data', '', (r) => (r.memoryMdbt.outOfMemory ? oom(r.memoryMdbt) : fmtInt(r.memoryMdbt.withoutFrameData)));
+  line('MDBT42Q: blocks free after setup (4 frames)', '', (r) => (r.memoryMdbt.outOfMemory ? '—' : fmtInt(r.memoryMdbt.free) + ' of 2,950'));
+  line('UDP board + ' + (rows[0] ? rows[0].later.modules.map((m) => m.replace('micronet-', '')).join(' + ') : '') + ', stored', '≤ 38,912', (r) => st(r.later) + (r.later.fits ? ' (' + fmtInt(r.later.free) + ' free)' : ''));
+  return L.join('\n');
 }
 
 /** Section 4. */
@@ -258,11 +367,12 @@ function table(res, o) {
   for (const c of res.spi || []) {
     L.push('| SPI calls per UDP echo, ' + c.chip + ' | ' + c.calls.toFixed(1) + ' | | | ' + fmtInt(c.octets) + ' octets; Node, driver bundle against the simulated chip; target ≤ ' + (c.chip === 'enc28j60' ? 12 : 8) + ' |');
   }
+  if (res.budget) L.push('', budgetTable(res.budget));
   return L.join('\n');
 }
 
 function parseArgs(argv) {
-  const o = { dist: path.join(ROOT, 'dist'), engine: 'espruino', n: 20, timeN: 200, repeat: 3, callgrind: true, json: false, only: ['speed', 'memory', 'storage', 'spi'] };
+  const o = { dist: path.join(ROOT, 'dist'), engine: 'espruino', n: 20, timeN: 200, repeat: 3, callgrind: true, json: false, only: ['speed', 'memory', 'storage', 'spi', 'budget'], profiles: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--dist') o.dist = path.resolve(argv[++i]);
@@ -273,6 +383,7 @@ function parseArgs(argv) {
     else if (a === '--no-callgrind') o.callgrind = false;
     else if (a === '--json') o.json = true;
     else if (a === '--only') o.only = argv[++i].split(',');
+    else if (a === '--profiles') o.profiles = argv[++i].split(',');
     else throw new Error('unknown option ' + a);
   }
   if (!(o.n > 0) || !(o.timeN > 0) || !(o.repeat >= 0)) throw new Error('--n and --time-n must be positive, --repeat at least 0');
@@ -284,10 +395,10 @@ function main() {
   let o;
   try { o = parseArgs(process.argv.slice(2)); } catch (e) {
     console.error('bench-engine: ' + e.message);
-    console.error('usage: node tools/bench-engine.js [--dist dir] [--engine name] [--n N] [--time-n N] [--repeat R] [--no-callgrind] [--json] [--only speed,memory,storage,spi]');
+    console.error('usage: node tools/bench-engine.js [--dist dir] [--engine name] [--n N] [--time-n N] [--repeat R] [--no-callgrind] [--json] [--only speed,memory,storage,spi,budget] [--profiles a,b]');
     process.exit(2);
   }
-  for (const name of [o.engine, 'espruino-pico']) {
+  for (const name of [o.engine, 'espruino-pico'].concat(o.only.includes('budget') ? ['espruino-mdbt42q'] : [])) {
     const s = engine.engineStatus(name);
     if (!s.ok) { console.error('bench-engine: ' + s.reason); process.exit(1); }
   }
@@ -299,6 +410,10 @@ function main() {
     if (o.only.includes('memory')) res.memory = ['enc28j60', 'w5500'].filter((c) => fs.existsSync(path.join(o.dist, 'micronet-' + c + '.min.js'))).map((c) => memory(c, o.dist, 'espruino-pico'));
     if (o.only.includes('storage')) res.storage = storage(o.dist, 'espruino-pico');
     if (o.only.includes('spi')) res.spi = spiFigures(o.dist);
+    if (o.only.includes('budget')) {
+      const names = o.profiles || fs.readdirSync(path.join(ROOT, 'profiles')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+      res.budget = budget(o, ['full'].concat(names.filter((n) => n !== 'full')));
+    }
   } catch (e) {
     console.error('bench-engine: ' + (e && e.message || e));
     process.exit(1);
@@ -308,4 +423,4 @@ function main() {
 }
 
 if (require.main === module) main();
-module.exports = { runOps, speed, memory, storage, spiFigures, table, FLOOR };
+module.exports = { runOps, speed, memory, storage, spiFigures, budget, budgetTable, table, FLOOR };

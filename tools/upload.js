@@ -29,8 +29,10 @@
  * <script name>.upload.js in the current folder; with --port: also write what is sent), --minified (store
  * dist/<name>.min.js instead of the pretokenised dist/<name>.tok), --plain (upload
  * dist/<name>.js instead of the minified bundle), --dist <dir> (the bundles' folder, default dist/, e.g. a
- * profile build's dist/<profile>), --online-modules, and after `--` any other espruino CLI
- * options (e.g. -b 115200). Build dist/ first (npm run build).
+ * profile build's dist/<profile>), --profile NAME (build profiles/NAME.json and upload from
+ * dist/NAME/), --profile auto (derive the profile from what the script calls: deriveProfile below;
+ * printed, built into dist/auto-<script>/ and uploaded from there), --online-modules, and after `--` any
+ * other espruino CLI options (e.g. -b 115200). Build dist/ first (npm run build).
  */
 'use strict';
 const fs = require('fs');
@@ -86,6 +88,71 @@ function storageFiles(text, opts) {
     } else missing.push(name);
   }
   return { files, missing };
+}
+
+/**
+ * A build profile (profiles/*.json shape: {description, features, modules}) for a board script, derived
+ * from what its text calls: a feature is on when the script uses its API (src/features.ts says which API
+ * each switch carries), off otherwise; protocols that a host needs whatever the script calls (ARP with
+ * resolution, ICMP errors) stay on. The modules are the micronet modules the script requires.
+ * The match is over the source text (names, not a parse): a feature the script reaches some other way
+ * (a name built at run time) is missed; pass a profile by name then.
+ * @param {string} text  the board script's source
+ * @returns {{description: string, features: Object<string, boolean|number>, modules: string[], why: string[]}}
+ *   why: one line per feature switched on, naming what in the script turned it on
+ */
+function deriveProfile(text) {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '');
+  const modules = requiredModules(code).filter((m) => /^micronet(-[a-z0-9-]+)?$/.test(m));
+  // the names the script gives the core module (var mn = require("micronet")): its run() is the runner
+  const coreNames = ['micronet'];
+  const bind = /\b([A-Za-z_$][\w$]*)\s*=\s*require\s*\(\s*["']micronet["']\s*\)/g;
+  for (let m = bind.exec(code); m; m = bind.exec(code)) coreNames.push(m[1].replace(/\$/g, '\\$'));
+  const tcp = modules.some((m) => /^micronet-(tcp|net|networkjs-tcp)$/.test(m));
+  const why = [];
+  const use = (feature, re, what) => {
+    const m = re.exec(code);
+    if (m) why.push(feature + ': ' + (what || 'the script calls ' + m[0].replace(/\s+/g, '')));
+    return !!m;
+  };
+  const features = {
+    IGMP: use('IGMP', /\.(join|leave|groups|addMembership|dropMembership)\s*\(/),
+    ROUTES: use('ROUTES', /\.routes\b/) || (code.match(/\.addInterface\s*\(/g) || []).length > 1,
+    ARP: 2,
+    ICMP_ERRORS: true,
+    STATS_DETAIL: false,
+    API_EXTRAS: use('API_EXTRAS', /\.(getIP|setIP|configure)\s*\(|\.on\s*\(\s*["'](link|ip)["']/),
+    RUNNER: use('RUNNER', new RegExp('\\b(' + coreNames.join('|') + ')\\.run\\s*\\(')),
+    ERROR_TEXT: false,
+    LOOPBACK: use('LOOPBACK', /\.createLoopback\s*\(/),
+    PROTOCOLS: tcp,
+    TCP_RESET: tcp,
+  };
+  if (features.ROUTES && !why.some((w) => /^ROUTES/.test(w))) why.push('ROUTES: the script adds more than one interface');
+  if (tcp) why.push('PROTOCOLS, TCP_RESET: the script requires ' + modules.filter((m) => /tcp|net/.test(m)).join(', '));
+  return { description: 'Derived by tools/upload.js --profile auto from the calls of a board script.', features, modules, why };
+}
+
+/**
+ * Builds a profile (a name in profiles/, or a profile object written to a temporary file named `name`)
+ * with tools/build.js into dist/<name>/ and returns that folder.
+ * @throws Error with the build's output when it fails
+ */
+function buildProfile(name, profile) {
+  let arg = name;
+  let dir = null;
+  if (profile) {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'micronet-profile-'));
+    arg = path.join(dir, name + '.json');
+    fs.writeFileSync(arg, JSON.stringify(profile, null, 2));
+  }
+  try {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'tools', 'build.js'), '--quiet', '--profile', arg], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error('building profile ' + name + ' failed:\n' + r.stdout + r.stderr);
+  } finally {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return path.join(ROOT, 'dist', name);
 }
 
 /**
@@ -145,6 +212,7 @@ function parseArgs(argv) {
     else if (a === '--plain') o.plain = true;
     else if (a === '--minified') o.minified = true;
     else if (a === '--dist') o.dist = argv[++i];
+    else if (a === '--profile') o.profile = argv[++i];
     else if (a === '--online-modules') o.onlineModules = true;
     else if (a.startsWith('-')) throw new Error('unknown option ' + a);
     else if (o.script) throw new Error('one script only');
@@ -154,6 +222,8 @@ function parseArgs(argv) {
   if (!fs.existsSync(o.script)) throw new Error('no such file: ' + o.script);
   if (!o.dryRun && !o.port) throw new Error('--port <device> is required (or --dry-run)');
   if (o.dryRun && !o.out) o.out = path.basename(o.script, '.js') + '.upload.js';
+  if (o.profile && o.dist) throw new Error('--profile and --dist exclude each other (a profile is built into dist/<name>/)');
+  if (o.profile === '') throw new Error('--profile needs a name (profiles/<name>.json) or auto');
   return o;
 }
 
@@ -163,10 +233,23 @@ function main() {
     opts = parseArgs(process.argv.slice(2));
   } catch (e) {
     console.error('upload: ' + e.message);
-    console.error('usage: node tools/upload.js (--port <device> | --dry-run [--out file]) [--plain | --minified] [--dist dir] [--online-modules] boards/<script>.js [-- espruino options]');
+    console.error('usage: node tools/upload.js (--port <device> | --dry-run [--out file]) [--plain | --minified] [--dist dir | --profile name|auto] [--online-modules] boards/<script>.js [-- espruino options]');
     process.exit(2);
   }
   if (!fs.existsSync(CLI)) { console.error('upload: the espruino CLI is not installed (npm install)'); process.exit(2); }
+  if (opts.profile) {
+    try {
+      if (opts.profile === 'auto') {
+        const p = deriveProfile(fs.readFileSync(opts.script, 'utf8'));
+        const name = 'auto-' + path.basename(opts.script, '.js').replace(/[^A-Za-z0-9_-]/g, '_');
+        console.error('upload: profile derived from ' + opts.script + ': ' + (p.why.length ? p.why.join('; ') : 'no optional feature') + '; modules ' + p.modules.join(', '));
+        opts.dist = buildProfile(name, p);
+      } else opts.dist = buildProfile(opts.profile, null);
+    } catch (e) {
+      console.error('upload: ' + e.message);
+      process.exit(2);
+    }
+  }
   const distDir = path.resolve(opts.dist || path.join(ROOT, 'dist'));
   if (!fs.existsSync(path.join(distDir, 'micronet.min.js'))) { console.error('upload: ' + distDir + ' holds no built bundles: run npm run build'); process.exit(2); }
   const cmd = buildCommand(opts);
@@ -186,4 +269,4 @@ function main() {
 }
 
 if (require.main === module) main();
-module.exports = { requiredModules, storageFiles, buildCommand, dryRun, BUILTIN, CLI };
+module.exports = { requiredModules, deriveProfile, buildProfile, storageFiles, buildCommand, dryRun, BUILTIN, CLI };

@@ -101,3 +101,49 @@ test('upload refuses to run without --port or --dry-run, and names the missing o
   }
   expect(err).toMatch(/--port <device> is required/);
 });
+
+describe('upload --profile auto (the profile derived from what the script calls)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { deriveProfile } = require('../../tools/upload.js');
+  const src = (f: string) => fs.readFileSync(path.join(ROOT, f), 'utf8');
+
+  test('each board script gets the features it calls and no others; comments do not count', () => {
+    const pico = deriveProfile(src('boards/pico-enc28j60.js'));
+    expect(pico.modules).toEqual(['micronet', 'micronet-enc28j60']);
+    expect(pico.features).toMatchObject({ IGMP: true, ROUTES: false, ARP: 2, ICMP_ERRORS: true, API_EXTRAS: false, RUNNER: false, ERROR_TEXT: false, PROTOCOLS: false });
+    expect(pico.why).toEqual(['IGMP: the script calls .join(']);
+    const none = deriveProfile('// stack.join("239.1.2.3"); micronet.run(stack)\nvar mn = require("micronet"); /* stack.routes */');
+    expect(none.features).toMatchObject({ IGMP: false, ROUTES: false, RUNNER: false });
+    expect(none.why).toEqual([]);
+    const more = deriveProfile('var mn = require("micronet"), t = require("micronet-tcp"); s.addInterface(a, x); s.addInterface(b, y); mn.run(s); s.on("link", f); s.getIP();');
+    expect(more.features).toMatchObject({ ROUTES: true, RUNNER: true, API_EXTRAS: true, PROTOCOLS: true, TCP_RESET: true });
+    expect(more.modules).toEqual(['micronet', 'micronet-tcp']);
+  });
+
+  test('boards/pico-enc28j60.js: built into dist/auto-pico-enc28j60/, stored smaller than the full build, and it still answers UDP echo and its group', async () => {
+    const run = dryRun('boards/pico-enc28j60.js', ['--profile', 'auto']);
+    const files = storageWrites(run.text);
+    const auto = path.join(ROOT, 'dist', 'auto-pico-enc28j60');
+    for (const m of ['micronet', 'micronet-enc28j60']) expect(files.get(m)!.equals(fs.readFileSync(path.join(auto, m + '.tok')))).toBe(true);
+    expect(files.get('micronet')!.length).toBeLessThan(fs.statSync(path.join(ROOT, 'dist', 'micronet.tok')).size);
+    const hub = new Hub();
+    const peer = createStack();
+    peer.addInterface(new HubDevice(hub, Uint8Array.of(2, 0, 0, 0, 0, 0x10)), { address: '192.0.2.10', netmask: '255.255.255.0' });
+    const board = await startBoard(run.out, { clock: 'virtual', hub, preload: false });
+    try {
+      board.loop.tickHooks.push((now) => peer.poll(now));
+      board.advance(300);
+      expect(board.errors).toEqual([]);
+      const got: string[] = [];
+      peer.udp.bind(40000, (buf, off, len) => { got.push(Buffer.from(buf.subarray(off, off + len)).toString()); });
+      peer.udp.bind(5000, (buf, off, len) => { got.push('group:' + Buffer.from(buf.subarray(off, off + len)).toString()); });
+      peer.udp.send('192.0.2.2', 7, Buffer.from('derived'), 40000);
+      board.advance(100);
+      peer.udp.send('239.1.2.3', 5000, Buffer.from('m'), 5000);
+      board.advance(100);
+      expect(got).toEqual(['derived', 'group:m']);
+    } finally {
+      board.stop();
+    }
+  }, 120000);
+});

@@ -56,8 +56,41 @@ describeEngines(['espruino-pico'], 'budget figures on the Pico build', () => {
     }
     const pico = rows.find((r: any) => r.board === 'boards/pico-enc28j60.js');
     expect(pico.modules.map((m: [string, number]) => m[0])).toEqual(['micronet', 'micronet-enc28j60']);
-    expect(pico.used).toBeLessThanOrEqual(Math.round(41636 * 1.02));
+    // 41,636 before issue 12's work, 30,176 after it (full build)
+    expect(pico.used).toBeLessThanOrEqual(Math.round(30176 * 1.02));
   }, ENGINE_TEST_MS);
+
+  test('budget per profile: each profile\'s UDP board stored and set up on the Pico and on the MDBT42Q build, within 5 % of the figures measured', () => {
+    // the profiles were built by the suite's global setup (test/global-setup.js)
+    const rows = bench.budget({ callgrind: false, build: false }, ['full', 'udp-board', 'cyphal-node']);
+    const by: Record<string, any> = {};
+    for (const r of rows) by[r.profile] = r;
+    // measured (2v29, .tok modules): stored octets and setup blocks without frame data on the Pico build
+    const MEASURED_PROFILES: Record<string, { stored: number; blocks: number }> = {
+      full: { stored: 30176, blocks: 1946 },
+      'udp-board': { stored: 23008, blocks: 1653 },
+      'cyphal-node': { stored: 19212, blocks: 1424 },
+    };
+    for (const name of Object.keys(MEASURED_PROFILES)) {
+      const r = by[name];
+      expect(r.stored.fits).toBe(true);
+      expect(r.stored.used).toBeLessThanOrEqual(Math.round(MEASURED_PROFILES[name].stored * 1.05));
+      expect(r.memory.withoutFrameData).toBeLessThanOrEqual(Math.round(MEASURED_PROFILES[name].blocks * 1.05));
+      // a profile leaves out code: it takes less Storage and fewer blocks than the full build
+      if (name !== 'full') {
+        expect(r.stored.used).toBeLessThan(by.full.stored.used);
+        expect(r.memory.withoutFrameData).toBeLessThan(by.full.memory.withoutFrameData);
+      }
+    }
+    // half a Pico (MDBT42Q: 2,950 blocks): the two profiles set up with blocks to spare; the full build does not fit
+    expect(by['udp-board'].memoryMdbt.outOfMemory).toBeUndefined();
+    expect(by['udp-board'].memoryMdbt.free).toBeGreaterThan(300);
+    expect(by['cyphal-node'].memoryMdbt.free).toBeGreaterThan(by['udp-board'].memoryMdbt.free);
+    expect(by.full.memoryMdbt.outOfMemory).toBe(true);
+    // the multicast-only profile cannot answer unicast: no echo figures for it
+    expect(by['cyphal-node'].spi).toBeNull();
+    expect(by['udp-board'].spi.calls).toBeLessThanOrEqual(12);
+  }, 4 * ENGINE_TEST_MS);
 });
 
 test('SPI calls per UDP echo through each driver (simulated chips) within the budget (12 ENC28J60, 8 W5500)', () => {

@@ -6,11 +6,14 @@
  * frames), the chip's connect, addInterface. The engine has no chip: the SPI object replays the answers
  * the simulated chip gave to the same driver's connect on Node (tools/bench-engine/spi.js), and checks
  * that every request has the length and sum recorded there (`mismatches` counts those that do not).
- * Reports "steps" ([name, blocks in use]), "frameDataBlocks" (the data blocks of one 1518-octet frame),
- * "replay" ({used, of, mismatches}).
+ * NO_ARP (put in front as well) leaves the gateway out. Reports "steps" ([name, blocks in use]), "frameDataBlocks" (the data blocks of one 1518-octet frame),
+ * "replay" ({used, of, mismatches}); "step" (the name of each step as it completes: on a board too small for
+ * the setup the last one says how far it got before Espruino ran out of memory).
  */
 function report(k, v) { print("@@report " + JSON.stringify({ k: k, v: v })); }
 function usage() { return process.memory().usage; }
+/** Records the blocks in use after step `name`, and reports the name at once. */
+function step(steps, name) { steps.push([name, usage()]); report("step", name); }
 
 /** Espruino's SPI argument flattening, as spi.js flatten does it; returns [length, sum]. */
 function requestOf(x, acc) {
@@ -43,20 +46,22 @@ ReplaySpi.prototype.write = function (data, cs) { this.next("w", data); };
 function main() {
   var frameData = E.getSizeOf(new Uint8Array(1518)) - E.getSizeOf(new Uint8Array(1));
   var spi = new ReplaySpi(REPLAY), steps = [];
-  steps.push(["start", usage()]);
+  step(steps, "start");
   var mn = require("micronet");
-  steps.push(["require core", usage()]);
+  step(steps, "require core");
   var driver = require("__DRIVER__");
-  steps.push(["require driver", usage()]);
+  step(steps, "require driver");
   var stack = mn.createStack();
-  steps.push(["createStack (4 frames)", usage()]);
+  step(steps, "createStack (4 frames)");
   var eth = driver.connect(spi, "D1", { mac: new Uint8Array(MAC), delayMs: function () {} });
-  steps.push(["connect", usage()]);
-  stack.addInterface(eth, { address: "192.0.2.2", netmask: "255.255.255.0", gateway: "192.0.2.1" });
-  steps.push(["addInterface", usage()]);
+  step(steps, "connect");
+  // a build without ARP (a multicast-only profile) refuses a gateway: such a board has none
+  stack.addInterface(eth, NO_ARP ? { address: "192.0.2.2", netmask: "255.255.255.0" } :
+    { address: "192.0.2.2", netmask: "255.255.255.0", gateway: "192.0.2.1" });
+  step(steps, "addInterface");
+  report("free", process.memory().free);
   report("steps", steps);
   report("frameDataBlocks", frameData);
-  report("frames", stack.stats().ring.size);
   report("replay", { used: spi.used, of: REPLAY.split(";").length, mismatches: spi.mismatches });
-  report("free", process.memory().free);
+  report("frames", stack.stats().ring.size);
 }
