@@ -62,10 +62,10 @@ export function input6(m: S6, I: I6, f: Uint8Array, flen: number): boolean {
  * for (-1: a group). Returns true when the frame was kept.
  */
 export function walk(m: S6, I: I6, f: Uint8Array, ip: number, off: number, end: number, nh: number, a: number, re: boolean): boolean {
-  var c = m.c, n = 0, prev = ip + 6, hl: number;
+  var c = m.c, n = 0, prev = ip + 6, hl: number, frag = re;
   for (;;) {
     if (nh === 17) { c[C.Delivered]++; return udpIn(m, I, f, ip, off, end); }
-    if (nh === 58) { c[C.Delivered]++; return icmpIn(m, I, f, ip, off, end, a, re); }
+    if (nh === 58) { c[C.Delivered]++; return icmpIn(m, I, f, ip, off, end, a, re, frag); }
     if (nh === 6 && m.tcp !== null) { c[C.Delivered]++; c[C.TcpRx]++; return m.tcp.input(I.iface, f, ip, off, end, re); }
     if (nh === 59) { c[C.NoNextHeader]++; return false; }
     if (nh !== 0 && nh !== 43 && nh !== 44 && nh !== 60) {
@@ -100,6 +100,7 @@ export function walk(m: S6, I: I6, f: Uint8Array, ip: number, off: number, end: 
         return false;
       }
     } else if (/*@__NOINLINE__*/ fragIn(m, I, f, ip, off, end) === 0) return false;
+    else frag = true;
     prev = off;
     nh = f[off];
     off += hl;
@@ -252,14 +253,20 @@ function udpIn(m: S6, I: I6, f: Uint8Array, ip: number, off: number, end: number
   return false;
 }
 
-/** ICMPv6 input (RFC 4443): checksum, then echo here, ND and MLD in their files. */
-function icmpIn(m: S6, I: I6, f: Uint8Array, ip: number, off: number, end: number, a: number, re: boolean): boolean {
+/** ICMPv6 input (RFC 4443): checksum, then echo here, ND and MLD in their files. `frag`: the packet
+ *  came with a Fragment header (reassembled or atomic). */
+function icmpIn(m: S6, I: I6, f: Uint8Array, ip: number, off: number, end: number, a: number, re: boolean, frag: boolean): boolean {
   var c = m.c, n = end - off, t = f[off];
   c[C.IcmpRx]++;
   if (n < (t === 128 ? 8 : 4)) { c[C.IcmpTooShort]++; return false; }
   if (sum(f, off, n, sum(f, ip + 8, 32, n + 58)) !== 0xffff) { c[C.IcmpBadChecksum]++; return false; }
   if (t === 128) return /*@__NOINLINE__*/ echo(m, I, f, ip, off, end, a, re);
-  if (t >= 133 && t <= 137) { ndIn(m, I, f, ip, off, n, t); return false; }
+  if (t >= 133 && t <= 137) {
+    // RFC 6980 §5: ND messages in fragments (atomic ones too) are dropped
+    if (frag) { c[C.NdRx]++; c[C.NdInvalid]++; return false; }
+    ndIn(m, I, f, ip, off, n, t);
+    return false;
+  }
   if (t === 130 || t === 131 || t === 132 || t === 143) { mldIn(m, I, f, ip, off, n, t); return false; }
   if (t < 128) {
     // errors (RFC 4443 §3): handed to TCP when it runs over IPv6, else only counted (no path MTU

@@ -91,6 +91,18 @@ describe('extension headers (RFC 8200 §4)', () => {
   });
 });
 
+describe('ND in fragments (RFC 6980)', () => {
+  test('a solicitation in an atomic fragment is dropped (nd.invalid); the same without the Fragment header is answered', () => {
+    const r = ready();
+    const ns = icmp6(PEER_LL, solicitedNode(US_LL), 135, 0, nsBody(US_LL, llOpt(1, PEER_MAC6)));
+    r.dev.inject(ip6frame({ src: PEER_LL, dst: solicitedNode(US_LL), nh: 44, hop: 255, payload: [58, 0, 0, 0, 0, 0, 0, 1, ...ns] }));
+    expect(r.run(20)).toEqual([]);
+    expect(r.m.stats().nd.invalid).toBe(1);
+    r.dev.inject(ip6frame({ src: PEER_LL, dst: solicitedNode(US_LL), nh: 58, hop: 255, payload: ns }));
+    expect(r.run(20).map((p) => p.payload[0])).toEqual([136]);
+  });
+});
+
 describe('ICMPv6 errors (RFC 4443 §2.4)', () => {
   test('rate limited by a token bucket: a burst, then one per interval', () => {
     const r = ready({ icmpErrorBurst: 3, icmpErrorIntervalMs: 1000 });
