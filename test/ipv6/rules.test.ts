@@ -218,3 +218,58 @@ describe('redirects (RFC 4861 §8.3)', () => {
     expect(r.m.routes.lookup(d).nextHop).toBe(PEER_LL);
   });
 });
+
+describe('routes and static configuration', () => {
+  test('a static gateway and loaded routes: longest prefix first, then on-link prefixes, then the default router', () => {
+    const r = ready({ addresses: ['2001:db8:1::2/64'], gateway: 'fe80::1' });
+    r.run(3000);
+    r.m.routes.add({ dest: '2001:db8:9::/48', gateway: 'fe80::9', iface: 'eth0' });
+    r.m.routes.add({ dest: '2001:db8:9:1::/64', iface: 'eth0' }); // on-link
+    expect(r.m.routes.list()).toEqual([
+      { dest: '2001:db8:9:1::/64', gateway: null, iface: 'eth0', metric: 0 },
+      { dest: '2001:db8:9::/48', gateway: 'fe80::9', iface: 'eth0', metric: 0 },
+    ]);
+    expect(r.m.routes.lookup('2001:db8:9:1::5')).toEqual({ iface: 'eth0', nextHop: '2001:db8:9:1::5', source: '2001:db8:1::2' });
+    expect(r.m.routes.lookup('2001:db8:9:2::5')).toEqual({ iface: 'eth0', nextHop: 'fe80::9', source: '2001:db8:1::2' });
+    expect(r.m.routes.lookup('2001:db8:1::7')).toEqual({ iface: 'eth0', nextHop: '2001:db8:1::7', source: '2001:db8:1::2' });
+    expect(r.m.routes.lookup('2001:db8:77::1')).toEqual({ iface: 'eth0', nextHop: 'fe80::1', source: '2001:db8:1::2' });
+    expect(r.m.routes.lookup('fe80::44')).toEqual({ iface: 'eth0', nextHop: 'fe80::44', source: US_LL });
+    expect(() => r.m.routes.add({ dest: '2001:db8::/129', iface: 'eth0' })).toThrow(/dest/);
+    expect(() => r.m.routes.add({ dest: '2001:db8::/32', iface: 'nope' })).toThrow(/iface/);
+    r.m.routes.clear();
+    expect(r.m.routes.list()).toEqual([]);
+  });
+
+  test('API misuse throws naming the argument and the rule', () => {
+    const r = ready();
+    expect(() => r.m.addAddress('eth0', 'fe80::5/64')).toThrow(/ipv6\.addAddress: .*global unicast/);
+    expect(() => r.m.addAddress('eth0', '2001:db8::5')).toThrow(/ipv6\.addAddress: .*prefix/);
+    expect(() => r.m.join('2001:db8::1')).toThrow(/ipv6\.join: .*multicast/);
+    expect(() => create(r.stack)).toThrow(/EtherType 34525 already has a handler|attach/);
+    expect(() => create({} as any)).toThrow(/ipv6\.create: a micronet stack is required/);
+  });
+});
+
+describe('link down and up (RFC 4862 §5.4: DAD when an interface comes up)', () => {
+  test('every address goes through DAD again, and the groups are reported again', () => {
+    const dev = new QueueDevice(US_MAC6);
+    let up = true;
+    (dev as any).linkUp = () => up;
+    const stack = createStack({ random: () => 0.5, linkCheckMs: 100 });
+    stack.addInterface(dev, { address: US_IP, netmask: NETMASK, name: 'eth0' });
+    const m = create(stack, { routerSolicitations: 0, addresses: ['2001:db8:1::2/64'] });
+    let t = 0;
+    const run = (ms: number) => { for (const end = t + ms; t < end;) { t += 10; stack.poll(t); } return dev.takeSent().filter((f) => f[12] === 0x86).map(parse6); };
+    run(3000);
+    expect(m.addresses().map((a: any) => a.state)).toEqual(['preferred', 'preferred']);
+    up = false;
+    run(500);
+    up = true;
+    const sent = run(300);
+    expect(m.addresses().map((a: any) => a.state)).toEqual(['tentative', 'tentative']);
+    const more = [...sent, ...run(3000)];
+    expect(more.filter((p) => p.nh === 58 && p.payload[0] === 135 && p.src === '::').length).toBe(2);
+    expect(more.some((p) => p.dst === 'ff02::16')).toBe(true);
+    expect(m.addresses().map((a: any) => a.state)).toEqual(['preferred', 'preferred']);
+  });
+});
