@@ -22,7 +22,7 @@
  * recommends stable identifiers against tracking across networks, which matters for a laptop more than
  * for a board wired to one LAN, whose MAC is often locally administered anyway.
  */
-import { S6, I6, R6, AS, AF, AO, NF, GF, Udp6Listener } from './types';
+import { S6, I6, R6, AS, AF, AO, NF, GF, Udp6Listener, Proto6 } from './types';
 import { C, named } from './stats';
 import { Ipv6Config, IPV6_DEFAULTS, makeIpv6Config } from './config';
 import { parse6, parsePrefix, format6, lastZone } from './addr';
@@ -71,7 +71,7 @@ export function Ipv6(this: any, stack: any, options?: any) {
     info: { srcAddress: new Uint8Array(16), srcPort: 0, dstAddress: new Uint8Array(16), dstPort: 0, iface: null, family: 6 },
     rb: [], tokens: cfg.icmpErrorBurst, tokenAt: stack.state.now, due: -1, take: function () { return eth.take(); }, give: function (f: Uint8Array) { eth.give(f); },
     send: function (i: any, f: Uint8Array, n: number) { return eth.send(i, f, n); },
-    ev: {}, routes: [], tcp: null, lastErr: null, tmp: new Uint8Array(16), nhB: new Uint8Array(16), nhO: 0,
+    ev: {}, routes: [], protos: {}, lastErr: null, tmp: new Uint8Array(16), nhB: new Uint8Array(16), nhO: 0,
   };
   for (var r = 0; r < cfg.reassemblyBuffers; r++)
     m.rb.push({ b: new Uint8Array(14 + cfg.reassemblyOctets), id: 0, i6: null, st: -1, nh: -1, total: -1, held: 0, rg: new Float64Array(32), rn: 0, exp: 0 });
@@ -79,6 +79,7 @@ export function Ipv6(this: any, stack: any, options?: any) {
   this.nextEph = stack.config.ephemeralFirst;
   this.udp = new (Udp6 as any)(this);
   this.routes = new (Routes6 as any)(this);
+  this.protocols = new (Protocols6 as any)(this);
   stack.ip6 = this;
   var self = this;
   eth.register(0x86dd, function (iface: any, f: Uint8Array, len: number) { return self.input(iface, f, len); });
@@ -271,7 +272,7 @@ P.on = function (name: string, fn: (a: any, b: any) => void) {
   return this;
 };
 
-/** The counters by layer (ip6, frag, icmp6, nd, mld, udp6, tcp6; stats.ts names each and the
+/** The counters by layer (ip6, frag, icmp6, nd, mld, udp6, protocols; stats.ts names each and the
  *  balances between them). */
 P.stats = function () {
   return named(this.m.c);
@@ -377,6 +378,50 @@ function send6(top: any, address: any, port: number, data: any, len: number, wri
   if (r !== OUT_PARKED) m.give(f);
   return r !== OUT_DROPPED;
 }
+
+/**
+ * stack.ip6.protocols: the IPv6 side of the address-family-neutral hook an upper-layer module (TCP) uses,
+ * in the shape of the core's stack.ip: register a module for a Next Header value, take a ring frame,
+ * write the upper-layer message at offset 54, `output` it (source selection, next hop, neighbour
+ * resolution). @internal
+ */
+function Protocols6(this: any, top: any) { this.top = top; }
+var PP: any = Protocols6.prototype;
+/** Installs `mod` (Proto6) for Next Header `nh` (0..255 but 0, 17, 43, 44, 58, 59, 60, which this module
+ *  handles). @throws Error when taken or `mod` has no input(). */
+PP.register = function (nh: number, mod: Proto6) {
+  var m: S6 = this.top.m;
+  if ((nh & 0xff) !== nh || nh === 0 || nh === 17 || nh === 43 || nh === 44 || nh === 58 || nh === 59 || nh === 60)
+    bad('ipv6.protocols.register', 'next header ' + nh + ' is not 0..255 or is one micronet-ipv6 handles', 'next header taken');
+  if (!mod || typeof mod.input !== 'function') bad('ipv6.protocols.register', 'the module must have input()', 'no input()');
+  if (m.protos[nh]) bad('ipv6.protocols.register', 'next header ' + nh + ' already has a module', 'taken');
+  m.protos[nh] = mod;
+};
+PP.unregister = function (nh: number) { delete this.top.m.protos[nh]; };
+/** A free ring frame (null: none, counted ip6.noFrame) / back to the ring. */
+PP.take = function (): Uint8Array | null { var m: S6 = this.top.m, f = m.take(); if (f === null) m.c[C.NoFrame]++; return f; };
+PP.give = function (f: Uint8Array) { this.top.m.give(f); };
+/**
+ * Sends the upper-layer message at frame[54..54+length) of Next Header `nh` to `dst` (16 octets at
+ * dst[0..16)) with hop limit `hop` (< 0: the link's): the source is `src` (16 octets, one of ours) or,
+ * when null, chosen (RFC 6724) and written at frame[22..38) before `sum` is called, so the caller can
+ * fill its checksum over the pseudo header (RFC 8200 §8.1) in `sum(frame)`. `via`: an interface, or
+ * null for the route table's. Returns 0 sent, 1 parked on neighbour resolution (the frame is then the
+ * module's: never give it), 2 dropped (no route, no source, queue full: counted).
+ */
+PP.output = function (f: Uint8Array, length: number, nh: number, src: Uint8Array | null, dst: Uint8Array, hop: number, via: any, sum: ((f: Uint8Array) => void) | null): number {
+  var top = this.top, m: S6 = top.m, I = route6(m, dst, 0, via === null || via === undefined ? null : top.ifaceOf(via, 'ipv6.protocols.output'));
+  if (I === null) { m.c[C.NoRoute]++; return OUT_DROPPED; }
+  if (src === null) {
+    var a = srcSelect(I, dst, 0);
+    if (a < 0) { m.c[C.NoRoute]++; return OUT_DROPPED; }
+    src = I.aA[a];
+  }
+  f.set(src, 22);
+  f.set(dst, 38);
+  if (sum !== null) sum(f);
+  return out6(m, I, f, length, nh, hop < 0 ? I.hop : hop);
+};
 
 /** stack.ip6.routes: IPv6 prefixes routed through a gateway or on-link. @internal */
 function Routes6(this: any, top: any) { this.top = top; }

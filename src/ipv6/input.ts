@@ -66,7 +66,8 @@ export function walk(m: S6, I: I6, f: Uint8Array, ip: number, off: number, end: 
   for (;;) {
     if (nh === 17) { c[C.Delivered]++; return udpIn(m, I, f, ip, off, end); }
     if (nh === 58) { c[C.Delivered]++; return icmpIn(m, I, f, ip, off, end, a, re, frag); }
-    if (nh === 6 && m.tcp !== null) { c[C.Delivered]++; c[C.TcpRx]++; return m.tcp.input(I.iface, f, ip, off, end, re); }
+    var p = m.protos[nh];
+    if (p) { c[C.Delivered]++; c[C.ProtoRx]++; return p.input(I.iface, f, ip, off, end, re); }
     if (nh === 59) { c[C.NoNextHeader]++; return false; }
     if (nh !== 0 && nh !== 43 && nh !== 44 && nh !== 60) {
       // RFC 8200 §4: an unrecognized Next Header value: discard, Parameter Problem code 1 pointing at it
@@ -272,7 +273,9 @@ function icmpIn(m: S6, I: I6, f: Uint8Array, ip: number, off: number, end: numbe
     // errors (RFC 4443 §3): handed to TCP when it runs over IPv6, else only counted (no path MTU
     // discovery: Packet Too Big changes nothing, RFC 8200 §5 lets a host send 1280-octet packets)
     c[C.IcmpErrorsReceived]++;
-    if (m.tcp !== null && m.tcp.icmpError) m.tcp.icmpError(I.iface, f, ip, off, end);
+    // the quoted packet's Next Header (after the 8-octet error header) names the protocol to tell
+    var q = n >= 48 ? m.protos[f[off + 14]] : null;
+    if (q && q.icmpError) q.icmpError(I.iface, f, ip, off, end);
     return false;
   }
   c[C.IcmpOtherTypes]++;

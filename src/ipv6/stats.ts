@@ -5,14 +5,15 @@
  *
  *   ip6.rx + frag.reassembled = tooShort + badVersion + badLength + badSource + notForUs + badHeader
  *        + badOption + tooManyHeaders + unknownHeader + noNextHeader + fragments + delivered
- *   ip6.delivered = icmp6.rx + udp6.rx + tcp6.rx
+ *   ip6.delivered = icmp6.rx + udp6.rx + protocols.rx
  *   frag.rx (= ip6.fragments) = badFragment + noBuffer + tooLarge + overlaps + late + held
  *        (held fragments end in frag.reassembled datagrams or frag.timeouts)
  *   icmp6.rx = tooShort + badChecksum + echoRequests + errorsReceived + otherTypes + nd.rx + mld.rx
  *   nd.rx = invalid + nsReceived + naReceived + rsReceived + raReceived + redirectsReceived
  *   mld.rx = invalid + queriesV1 + queriesV2 + reportsHeard + otherGroup
  *   udp6.rx = tooShort + badLength + badChecksum + noPort + delivered
- *   tcp6.rx = what the TCP hook took, or unknownHeader's share without one (counted there)
+ *   protocols.rx = datagrams handed to upper-layer modules (ip6.protocols.register; TCP once it
+ *        runs over IPv6); a Next Header nobody registered is ip6.unknownHeader
  * On the way out: ip6.tx counts every packet handed to a neighbour (sent or parked); icmp6.tx =
  * echoReplies + errorsSent + nd.tx + mld.tx.
  */
@@ -34,8 +35,8 @@ export const enum C {
   MldRx, MldTx, MldInvalid, MldQueriesV1, MldQueriesV2, MldReportsHeard, MldOtherGroup, MldReportsSent, MldDonesSent,
   // udp6
   UdpRx, UdpTx, UdpDelivered, UdpTooShort, UdpBadLength, UdpBadChecksum, UdpNoPort, UdpListenerErrors,
-  // tcp6
-  TcpRx,
+  // protocols
+  ProtoRx,
   N,
 }
 
@@ -47,7 +48,7 @@ export var NAMES = 'ip6:rx,tx,delivered,tooShort,badVersion,badLength,badSource,
   'invalid,nsReceived,naReceived,rsReceived,raReceived,redirectsReceived,redirectsIgnored,nsSent,naSent,rsSent,' +
   'dadDuplicates,queueFull,unreachable,evictions,addressesFormed|mld:rx,tx,invalid,queriesV1,queriesV2,' +
   'reportsHeard,otherGroup,reportsSent,donesSent|udp6:rx,tx,delivered,tooShort,badLength,badChecksum,noPort,' +
-  'listenerErrors|tcp6:rx';
+  'listenerErrors|protocols:rx';
 
 /** The counters as plain objects by layer: a snapshot. */
 export function named(c: Uint32Array): any {

@@ -42,6 +42,22 @@ export const enum NF { ST, AT, PROBES, ROUTER, QN, USED, LEN }
  *  MLDv1 report (RFC 2710 §4: a Done is owed). */
 export const enum GF { REFS, REPORT_AT, CHANGE_AT, CHANGE_LEFT, CHANGE_TYPE, V1_LAST, W }
 
+/**
+ * An upper-layer protocol module over IPv6 (ip6.protocols.register), the shape of the core's IpProtocol
+ * with IPv6 offsets:
+ * - `input(iface, frame, ip, off, end, reassembled)`: the packet's IPv6 header at frame[ip..ip+40)
+ *   (source at ip+8, destination at ip+24), its upper-layer header at frame[off..end). Returns true
+ *   when it keeps the frame (then gives it back with ip6.protocols.give); a reassembled packet's buffer
+ *   is not a ring frame and is never kept.
+ * - `icmpError(iface, frame, ip, off, end)`: an ICMPv6 error at frame[off..end) quoting a packet of
+ *   this protocol (from off + 8).
+ */
+export interface Proto6 {
+  name: string;
+  input(iface: any, frame: Uint8Array, ip: number, off: number, end: number, reassembled: boolean): boolean;
+  icmpError?(iface: any, frame: Uint8Array, ip: number, off: number, end: number): void;
+}
+
 /** One interface running IPv6. @internal */
 export interface I6 {
   /** The core's interface (its `name`, `mac`, `device`, `up`, `counters`). */
@@ -140,7 +156,7 @@ export interface S6 {
   /** Loaded routes (ip6.routes): prefix, length, next hop (null: on-link), interface, metric. */
   routes: { p: Uint8Array; len: number; gw: Uint8Array | null; i6: I6; metric: number }[];
   /** The TCP-over-IPv6 hook (ip6.registerTcp), or null. */
-  tcp: any;
+  protos: { [nh: number]: Proto6 };
   /** The latest exception a listener threw. */
   lastErr: any;
   /** 16 octets of scratch (an address being formed). */

@@ -129,7 +129,7 @@ const stepArb: fc.Arbitrary<Step> = fc.record({
 const BAL: [string, string[]][] = [
   ['ip6.rx+frag.reassembled', ['ip6.tooShort', 'ip6.badVersion', 'ip6.badLength', 'ip6.badSource', 'ip6.notForUs', 'ip6.badHeader', 'ip6.badOption',
     'ip6.tooManyHeaders', 'ip6.unknownHeader', 'ip6.noNextHeader', 'ip6.fragments', 'ip6.delivered']],
-  ['ip6.delivered', ['icmp6.rx', 'udp6.rx', 'tcp6.rx']],
+  ['ip6.delivered', ['icmp6.rx', 'udp6.rx', 'protocols.rx']],
   ['ip6.fragments', ['frag.badFragment', 'frag.noBuffer', 'frag.tooLarge', 'frag.overlaps', 'frag.late', 'frag.held']],
   ['icmp6.rx', ['icmp6.tooShort', 'icmp6.badChecksum', 'icmp6.echoRequests', 'icmp6.errorsReceived', 'icmp6.otherTypes', 'nd.rx', 'mld.rx']],
   ['nd.rx', ['nd.invalid', 'nd.nsReceived', 'nd.naReceived', 'nd.rsReceived', 'nd.raReceived', 'nd.redirectsReceived']],

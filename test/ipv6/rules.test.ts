@@ -273,3 +273,40 @@ describe('link down and up (RFC 4862 §5.4: DAD when an interface comes up)', ()
     expect(m.addresses().map((a: any) => a.state)).toEqual(['preferred', 'preferred']);
   });
 });
+
+describe('upper-layer protocol modules (ip6.protocols: the hook TCP over IPv6 would use)', () => {
+  test('a module for Next Header 253 (RFC 3692 experimental) gets its packets, answers through output, hears ICMPv6 errors about them', () => {
+    const r = ready();
+    const seen: any[] = [];
+    const errors: number[] = [];
+    const mod = {
+      name: 'exp',
+      input(iface: any, f: Uint8Array, ip: number, off: number, end: number, re: boolean) {
+        seen.push({ iface: iface.name, src: r.m.format(f.subarray(ip + 8, ip + 24)), data: Array.from(f.subarray(off, end)), re });
+        const o = r.m.protocols.take()!;
+        o.set(f.subarray(off, end), 54);
+        const src = new Uint8Array(f.subarray(ip + 8, ip + 24));
+        const res = r.m.protocols.output(o, end - off, 253, null, src, -1, null, (g: Uint8Array) => { g[54] ^= 0xff; });
+        if (res !== 1) r.m.protocols.give(o);
+        return false;
+      },
+      icmpError(_iface: any, f: Uint8Array, _ip: number, off: number) { errors.push(f[off]); },
+    };
+    r.m.protocols.register(253, mod);
+    expect(() => r.m.protocols.register(253, mod)).toThrow(/already has a module/);
+    expect(() => r.m.protocols.register(17, mod)).toThrow(/ipv6\.protocols\.register/);
+    r.dev.inject(ip6frame({ src: PEER_LL, dst: US_LL, nh: 253, payload: [1, 2, 3, 4] }));
+    const out = r.run(20);
+    expect(seen).toEqual([{ iface: 'eth0', src: PEER_LL, data: [1, 2, 3, 4], re: false }]);
+    expect(out.map((p) => [p.src, p.dst, p.nh, p.ethDst, p.payload])).toEqual([[US_LL, PEER_LL, 253, PEER_MAC6, [0xfe, 2, 3, 4]]]);
+    // a destination unreachable quoting one of its packets reaches the module
+    const quoted = Array.from(ip6frame({ src: US_LL, dst: PEER_LL, nh: 253, payload: [9, 9] }).subarray(14));
+    r.dev.inject(ip6frame({ src: PEER_LL, dst: US_LL, nh: 58, payload: icmp6(PEER_LL, US_LL, 1, 4, [0, 0, 0, 0, ...quoted]) }));
+    r.run(20);
+    expect(errors).toEqual([1]);
+    expect(r.m.stats().protocols.rx).toBe(1);
+    r.m.protocols.unregister(253);
+    r.dev.inject(ip6frame({ src: PEER_LL, dst: US_LL, nh: 253, payload: [1] }));
+    expect(r.run(20).map(err)).toEqual([[4, 1, 6]]); // unknown again
+  });
+});
