@@ -310,3 +310,21 @@ describe('upper-layer protocol modules (ip6.protocols: the hook TCP over IPv6 wo
     expect(r.run(20).map(err)).toEqual([[4, 1, 6]]); // unknown again
   });
 });
+
+describe('the queue while a neighbour is resolved (RFC 4861 §7.2.2)', () => {
+  test('at most ndQueueLength packets wait; more are dropped and counted; the waiting ones go once the NA comes', () => {
+    const r = ready({ ndQueueLength: 2, addresses: ['2001:db8:1::2/64'] });
+    r.run(3000);
+    const ok = [1, 2, 3].map((i) => r.m.udp.send('2001:db8:1::9', 7, [i], 5000));
+    expect(ok).toEqual([true, true, false]);
+    expect(r.m.stats().nd.queueFull).toBe(1);
+    const ns = r.run(20);
+    expect(ns.map((p) => [p.payload[0], p.dst])).toEqual([[135, solicitedNode('2001:db8:1::9')]]);
+    r.dev.inject(ip6frame({ src: '2001:db8:1::9', dst: '2001:db8:1::2', nh: 58, hop: 255, ethSrc: '02:00:00:00:00:09',
+      payload: icmp6('2001:db8:1::9', '2001:db8:1::2', 136, 0, naBody(0x60, '2001:db8:1::9', llOpt(2, '02:00:00:00:00:09'))) }));
+    const sent = r.run(20);
+    expect(sent.map((p) => [p.nh, p.ethDst, p.payload[8]])).toEqual([[17, '02:00:00:00:00:09', 1], [17, '02:00:00:00:00:09', 2]]);
+    const ring = r.stack.stats().ring;
+    expect(ring.free).toBe(ring.size);
+  });
+});
