@@ -5,5 +5,5 @@ const path = require('path');
 module.exports = async function () {
   const build = path.join(__dirname, '..', 'tools', 'build.js');
   execFileSync(process.execPath, [build], { stdio: 'inherit' });
-  execFileSync(process.execPath, [build, '--quiet', '--profile', 'udp-board', '--profile', 'cyphal-node', '--profile', 'web-board'], { stdio: 'inherit' });
+  execFileSync(process.execPath, [build, '--quiet', '--profile', 'udp-board', '--profile', 'cyphal-node', '--profile', 'web-board', '--profile', 'ipv6-board'], { stdio: 'inherit' });
 };

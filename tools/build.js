@@ -12,6 +12,8 @@
  *   micronet-networkjs-tcp.js / .min.js  the NetworkJS adapter for TCP (Espruino's net, http, tls)
  *   micronet-tcp.js / .min.js / .global(.min).js  TCP (RFC 9293) on the core's IPv4 service (global micronetTcp)
  *   micronet-net.js / .min.js / .global(.min).js  Node-style net sockets on micronet-tcp (global micronetNet)
+ *   micronet-ipv6.js / .min.js / .global(.min).js IPv6 host (RFC 8200, ND, SLAAC, MLDv2, UDP) (global micronetIpv6)
+ *   micronet-ipv6-dgram.js / .min.js     udp6 sockets for micronet-dgram over micronet-ipv6
  *   types/                               TypeScript declarations
  *
  * With `--profile NAME` (profiles/NAME.json, or a path to a JSON file) the modules the profile lists are
@@ -46,6 +48,8 @@ const ENTRIES = [
   ['src/devices/index.ts', 'micronet-debug', null],
   ['src/tcp/tcp.ts', 'micronet-tcp', 'micronetTcp'],
   ['src/sockets/net.ts', 'micronet-net', 'micronetNet'],
+  ['src/ipv6/index.ts', 'micronet-ipv6', 'micronetIpv6'],
+  ['src/ipv6/dgram6.ts', 'micronet-ipv6-dgram', null],
 ];
 
 /** Terser settings for engines that interpret source text: ES5 output, no unsafe rewrites. */

@@ -48,8 +48,9 @@ function copyOut(buf: Uint8Array, off: number, len: number): Uint8Array {
  * bind, send, close, address, setBroadcast, setTTL, setMulticastTTL, setMulticastLoopback,
  * setMulticastInterface, addMembership, dropMembership, ref, unref).
  */
-export function Socket(this: any, stack: StackLike, type: string, lookup?: Lookup) {
-  if (type !== 'udp4') throw new Error('createSocket: type "' + type + '" is not supported (udp4 only)');
+export function Socket(this: any, stack: StackLike, type: string, lookup?: Lookup, ipv6Only?: boolean) {
+  var v6 = type === 'udp6' && (stack as any).ip6 && (stack as any).ip6.udp6Socket ? (stack as any).ip6 : null;
+  if (type !== 'udp4' && !v6) throw new Error('createSocket: type "' + type + '" is not supported (udp4, or udp6 with micronet-ipv6 and micronet-ipv6-dgram installed)');
   this._stack = stack;
   this._lookup = typeof lookup === 'function' ? lookup : null;
   this._events = {};
@@ -62,6 +63,9 @@ export function Socket(this: any, stack: StackLike, type: string, lookup?: Looku
   this._opts = { ttl: undefined, multicastLoop: true, iface: undefined };
   this._ttl = -1;
   this._mttl = 1;
+  // udp6: micronet-ipv6 gives the socket its IPv6 bind, send, close, address and memberships, so
+  // IPv4-only boards do not carry them
+  if (v6) v6.udp6Socket(this, !!ipv6Only, copyOut, later);
 }
 
 var P = Socket.prototype;
@@ -257,7 +261,8 @@ export type Lookup = (name: string, cb: (err: any, address?: string, family?: nu
 
 /**
  * Node's dgram module over `stack`: `use(stack[, {lookup}]).createSocket(type[, listener])` where type is
- * "udp4" or {type: "udp4", lookup?}; `listener` is added for 'message'. With a `lookup` function (e.g.
+ * "udp4", "udp6" (with micronet-ipv6 and micronet-ipv6-dgram installed: src/ipv6/dgram6.ts) or {type, lookup?,
+ * ipv6Only?}; `listener` is added for 'message'. With a `lookup` function (e.g.
  * micronet-dns's `resolver.lookup`), send() accepts host names and resolves them first; its callback (or
  * the 'error' event) gets the lookup's error. Without one, a host name throws as a bad address.
  */
@@ -268,7 +273,8 @@ export function use(stack: StackLike, options?: { lookup?: Lookup }) {
   return {
     createSocket: function (type: any, listener?: Function) {
       var own = typeof type === 'object' && type && typeof type.lookup === 'function' ? type.lookup : lookup;
-      var s = new (Socket as any)(stack, typeof type === 'object' && type ? type.type : type, own);
+      var o = typeof type === 'object' && type;
+      var s = new (Socket as any)(stack, o ? type.type : type, own, o && type.ipv6Only);
       if (typeof listener === 'function') s.on('message', listener);
       return s;
     },
