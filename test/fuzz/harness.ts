@@ -377,7 +377,9 @@ export function checkSent(f: Uint8Array, joinedOrLeft: string[]): string | null 
     if (ip.protocol === PROTO_ICMP) {
       const m = parseIcmp(ip.payload);
       if (!m.checksumOk) return 'ICMP checksum';
-      if (m.type === 3) {
+      // time exceeded, fragment reassembly (RFC 792 code 1): only after a first fragment came (RFC 1122 §3.3.2)
+      if (m.type === 11 && m.code !== 1) return `ICMP time exceeded code ${m.code}`;
+      if (m.type === 3 || m.type === 11) {
         // RFC 1122 §3.2.2: never about (so never to) a broadcast, a group or a non-unicast source
         if (group || ip.dst === '255.255.255.255' || ip.dst === SUBNET_BROADCAST || eth.dst === 'ff:ff:ff:ff:ff:ff') return `ICMP error to ${ip.dst}`;
         return null;
