@@ -30,20 +30,32 @@
     return n === undefined || String(p) !== "D" + (p | 0) ? -1 : n;
   }
   function busOf(spi) { return spi === SPI1 ? 1 : spi === SPI2 ? 2 : spi === SPI3 ? 3 : 0; }
+  // The header and the data are written apart, and a Uint8Array is not copied: the shim is not on a
+  // real board, so it must not spend the blocks of a frame-sized copy the board's script would not
+  // (a Pico running a web server has about 450 blocks free while a TCP segment is read).
   function request(op, bus, pin, u) {
-    var t = (getTime() * 1e6) >>> 0;
-    REQ.write(E.toUint8Array([op, bus, pin < 0 ? 255 : pin, t & 255, (t >> 8) & 255, (t >> 16) & 255, t >>> 24, u.length & 255, u.length >> 8, u]));
+    var t = (getTime() * 1e6) >>> 0, n = u.length;
+    REQ.write(new Uint8Array([op, bus, pin < 0 ? 255 : pin, t & 255, (t >> 8) & 255, (t >> 16) & 255, t >>> 24, n & 255, n >> 8]));
+    if (n) REQ.write(u);
   }
   function spiSend(spi, d, cs) {
-    var u = E.toUint8Array(d);
+    var u = d instanceof Uint8Array ? d : E.toUint8Array(d);
     request(83, busOf(spi), idx(cs), u);
-    var r = u.length ? E.toUint8Array(RSP.read(u.length)) : new Uint8Array(0);
+    // the answer is read in pieces into one array: a real SPI.send allocates that array only
+    var n = u.length, r = new Uint8Array(n), o = 0, c;
+    while (o < n) {
+      c = RSP.read(n - o < 256 ? n - o : 256);
+      if (!c) throw new Error("bench: the answer FIFO closed");
+      r.set(E.toUint8Array(c), o);
+      o += c.length;
+    }
     return typeof d === "number" ? r[0] : typeof d === "string" ? E.toString(r) : r;
   }
   SPI.prototype.send = function (d, cs) { return spiSend(this, d, cs); };
   SPI.prototype.write = function () {
     var a = arguments, n = a.length, cs = -1;
     if (n > 1 && idx(a[n - 1]) >= 0) { cs = idx(a[n - 1]); n--; }
+    if (n === 1 && a[0] instanceof Uint8Array) return request(87, busOf(this), cs, a[0]);
     var parts = [];
     for (i = 0; i < n; i++) parts.push(a[i]);
     request(87, busOf(this), cs, E.toUint8Array(parts));
