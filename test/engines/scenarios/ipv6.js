@@ -5,6 +5,14 @@
  * peer to the static and the link-local address (1, 512 and 1452 octets: the most one Ethernet frame
  * carries), an MLDv2 report for a joined group, datagrams from the peer to that group and to another,
  * and the ring whole afterwards. Time is hand-driven (T), no timers.
+ *
+ * The comments about main() are here: a function's text stays in RAM on Espruino, and the scenario
+ * runs within a few dozen of a Pico's blocks.
+ * - It uses the smallest tables for two addresses and one neighbour (the defaults take about 200
+ *   blocks more) and no reassembly buffer (only whole packets).
+ * - The peer answers solicitations for its addresses, echoes UDP to port 7 (the echo is the received
+ *   frame turned round where it lies) and notes MLD reports.
+ * - stats() builds an object per layer: the snapshot is read and let go before the next report.
  */
 var PEER_MAC = [2, 0, 0, 0, 0, 11];
 var PEER_LL = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xfe, 0, 0, 11];
@@ -44,14 +52,11 @@ function main() {
   a.addInterface(pa, { address: "192.0.2.1", netmask: "255.255.255.0", name: "a0" });
   var m2 = usage();
   report("memory0", { core: m0, require: m1 === null ? null : m1 - m0, stack: m2 === null ? null : m2 - m1, inUse: m2 });
-  // the smallest tables for two addresses and one neighbour (a Pico's 5,100 blocks; the defaults take
-  // about 200 blocks more); no reassembly buffer: only whole packets
   var a6 = v6.create(a, { addresses: ["2001:db8:1::1/64"], maxAddresses: 2, neighbourCacheSize: 2, ndQueueLength: 1, maxRouters: 1,
     maxPrefixes: 1, redirects: 0, maxGroups: 3, reassemblyBuffers: 0 });
   var m3 = usage();
   var seen = { dad: 0, ns: 0, badSums: 0, mld: [], udp: 0 };
 
-  /** The peer: answers solicitations for its addresses, echoes UDP to port 7, notes MLD reports. */
   function peer() {
     var f, i;
     while ((f = pb.q.shift()) !== undefined) {
@@ -71,7 +76,6 @@ function main() {
         for (i = 0; i < ((f[at + 6] << 8) | f[at + 7]); i++) seen.mld.push([f[at + 8 + 20 * i], octets(f, at + 12 + 20 * i, 16).join(".")]);
       } else if (inner === 17 && ((f[56] << 8) | f[57]) === 7) {
         seen.udp++;
-        // the echo is the received frame turned round where it lies
         var x, t6 = octets(f, 22, 16);
         for (i = 0; i < 6; i++) { x = f[i]; f[i] = f[6 + i]; f[6 + i] = x; }
         f.set(f.subarray(38, 54), 22); f.set(t6, 38);
@@ -123,7 +127,6 @@ function main() {
   var reports = [];
   for (i = 0; i < seen.mld.length; i++) if (seen.mld[i][1] === G3.join(".")) reports.push(seen.mld[i][0]);
   seen.mld = null; got = null;
-  // stats() builds an object per layer: the snapshot is read and let go before the next (a Pico's blocks)
   var s = a6.stats(), counters = { udpTx: s.udp6.tx, udpDelivered: s.udp6.delivered, formed: s.nd.addressesFormed, duplicates: s.nd.dadDuplicates,
     badSums: seen.badSums }, notForUs = s.ip6.notForUs;
   s = null;
