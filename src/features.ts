@@ -86,3 +86,15 @@ export var REASSEMBLY = true;
  *  refused when too long (ip.dfRefused); ICMP "fragmentation needed" remembered per destination (path
  *  MTU, RFC 1191). Off: udp.send takes at most 1472 octets. */
 export var FRAGMENTATION = true;
+
+/** The ping client (RFC 792 echo; src/stack/ping.ts): `stack.ping(address, {size, timeoutMs, count,
+ *  intervalMs, ttl}, cb)`, replies matched by identifier and sequence, destination unreachable and time
+ *  exceeded about our echo requests reported. Off: `stack.ping` is absent; echo replies are
+ *  icmp.otherTypes. */
+export var PING = true;
+
+/** Raw Ethernet for applications (src/stack/eth.ts): `stack.eth.sendWith(iface, dstMac, etherType,
+ *  length, write)`, a frame of the application's EtherType from a ring frame, the payload written in
+ *  place; listeners (eth.register) that throw are counted (eth.listenerErrors) rather than thrown out of
+ *  poll. Needs ETHERTYPES. Off: eth.sendWith is absent (eth.send remains for modules). */
+export var RAW_ETHERNET = true;

@@ -25,7 +25,7 @@ import { StackState, Iface, EthHandler } from './types';
 import { take, give, ifaceSend } from './ring';
 import { ifaceFilter } from './iface';
 import { parseMac } from '../wire/addr';
-import { ERROR_TEXT } from '../features';
+import { ERROR_TEXT, RAW_ETHERNET, VLAN } from '../features';
 
 /** The Ethernet service of a stack (ETHERTYPES builds). */
 export interface EthService {
@@ -47,9 +47,25 @@ export interface EthService {
    * destination MAC (0..6), the EtherType (12..14) and the payload (14..len); the stack writes the
    * interface's MAC as source (6..12). On a VLAN interface the device inserts the 802.1Q tag. Returns
    * what the device returned (counted eth.tx or eth.txFail); the frame stays the caller's.
-   * @throws Error when `len` is outside 14..1514 or `iface` is not an interface of this stack.
+   * @throws Error when `len` is outside 14..1514, `iface` is not an interface of this stack, or the
+   * frame's EtherType is below 0x0600 or one the core handles.
    */
   send(iface: Iface, frame: Uint8Array, len: number): boolean;
+  /**
+   * Raw Ethernet for applications (RAW_ETHERNET builds): sends a frame of `etherType` (0x0600..0xffff,
+   * not 0x0800, 0x0806 or 0x8100, which the core sends itself) to `dstMac` (6 octets, or text
+   * "02:00:00:00:00:02"; ff:ff:ff:ff:ff:ff for broadcast) through `iface` (an interface of this stack
+   * or its name), from a ring frame: `write(buf, off)` writes exactly `length` payload octets at
+   * buf[off .. off+length) (off = 14; the view is valid only during the call), then the stack writes
+   * the Ethernet header (destination, the interface's MAC as source, the EtherType; IEEE 802.3 §3.2) and
+   * hands the frame to the device (tagged for a VLAN interface; the chip pads a frame below 60 octets).
+   * Returns true when the device took it (eth.tx), false when not (eth.txFail) or no ring frame was
+   * free (ip.noFrame). Receive with `register` (a handler for the EtherType; the frame is eth.delivered).
+   * @throws Error naming the argument: an unknown interface, an EtherType out of range or the core's,
+   * a MAC that is not 6 octets, `length` outside 0..1500 (1496 on a VLAN interface), write not a function.
+   */
+  sendWith(iface: Iface | string, dstMac: Uint8Array | string, etherType: number, length: number,
+    write: (buf: Uint8Array, off: number) => void): boolean;
   /** Adds a multicast MAC (6 octets or "33:33:ff:00:00:01"; group bit set) to `iface`'s device filter.
    *  @throws Error when it is not a multicast MAC. */
   addMulticast(iface: Iface, mac: Uint8Array | string): void;
@@ -72,14 +88,19 @@ function macIndex(iface: Iface, m: Uint8Array): number {
   return -1;
 }
 
+/** Checks an EtherType an application sends or listens to. @throws Error naming `what`. */
+function typeArg(t: number, what: string): void {
+  if ((t & 0xffff) !== t || t < 0x600 || coreType(t))
+    throw new Error(what + ': EtherType ' + t + (ERROR_TEXT ? ' is not 0x0600..0xffff or is one the core handles (0x0800, 0x0806, 0x8100)' : ' not allowed'));
+}
+
 /** stack.eth (see EthService). @internal */
 export class EthApi {
   s: StackState;
   constructor(s: StackState) { this.s = s; }
   register(etherType: number, handler: EthHandler): void {
     var s = this.s;
-    if ((etherType & 0xffff) !== etherType || etherType < 0x600 || coreType(etherType))
-      throw new Error('eth.register: EtherType ' + etherType + (ERROR_TEXT ? ' is not 0x0600..0xffff or is one the core handles (0x0800, 0x0806, 0x8100)' : ' not allowed'));
+    typeArg(etherType, 'eth.register');
     if (typeof handler !== 'function') throw new Error('eth.register: handler must be a function');
     if (s.ethTypes[etherType]) throw new Error('eth.register: EtherType ' + etherType + (ERROR_TEXT ? ' already has a handler' : ' taken'));
     s.ethTypes[etherType] = handler;
@@ -92,6 +113,7 @@ export class EthApi {
   send(iface: Iface, f: Uint8Array, len: number): boolean {
     if (this.s.ifaces.indexOf(iface) < 0) throw new Error('eth.send: iface is not an interface of this stack');
     if (!(len >= 14 && len <= 1514)) throw new Error('eth.send: length ' + len + (ERROR_TEXT ? ' is outside 14..1514 octets' : ' not 14..1514'));
+    if (RAW_ETHERNET) typeArg((f[12] << 8) | f[13], 'eth.send');
     f.set(iface.mac, 6);
     return ifaceSend(this.s, iface, f, len);
   }
@@ -108,3 +130,26 @@ export class EthApi {
     return true;
   }
 }
+
+/** eth.sendWith (see EthService; RAW_ETHERNET builds). */
+if (RAW_ETHERNET) (EthApi.prototype as any).sendWith = function (this: EthApi, iface: Iface | string, dstMac: Uint8Array | string,
+  etherType: number, length: number, write: (buf: Uint8Array, off: number) => void): boolean {
+  var s = this.s, to: Iface | null = null;
+  for (var i = 0; i < s.ifaces.length; i++) if (s.ifaces[i] === iface || s.ifaces[i].name === iface) to = s.ifaces[i];
+  if (to === null) throw new Error('eth.sendWith: iface' + (ERROR_TEXT ? ' is not an interface of this stack (nor its name)' : ' unknown'));
+  typeArg(etherType, 'eth.sendWith');
+  var m = typeof dstMac === 'string' ? parseMac(dstMac, 'eth.sendWith: dstMac') : dstMac;
+  if (!m || m.length !== 6) throw new Error('eth.sendWith: dstMac must be 6 octets');
+  var max = VLAN > 1 && to.vlan ? 1496 : 1500;
+  if (!((length | 0) === length && length >= 0 && length <= max)) throw new Error('eth.sendWith: length ' + length + (ERROR_TEXT ? ' is not 0..' + max + ' octets' : ' not 0..' + max));
+  if (typeof write !== 'function') throw new Error('eth.sendWith: write must be a function');
+  var f = take(s);
+  if (f === null) return false;
+  try { write(f, 14); } catch (e) { give(s, f); throw e; }
+  f.set(m, 0);
+  f.set(to.mac, 6);
+  f[12] = etherType >>> 8; f[13] = etherType;
+  var r = ifaceSend(s, to, f, 14 + length);
+  give(s, f);
+  return r;
+};

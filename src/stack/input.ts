@@ -12,7 +12,8 @@
  *   ICMP      0 type  1 code  2 checksum  4 identifier  6 sequence  8 data     (at 14 + IHL * 4)
  */
 import { StackState, Iface } from './types';
-import { ARP, IGMP, ICMP_ERRORS, PROTOCOLS, TCP_RESET, ERROR_TEXT, UDP_REPLY, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION } from '../features';
+import { ARP, IGMP, ICMP_ERRORS, PROTOCOLS, TCP_RESET, ERROR_TEXT, UDP_REPLY, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION, PING, RAW_ETHERNET } from '../features';
+import { pingReply, pingError } from './ping';
 import { reasmInput } from './reasm';
 import { fragOutput } from './frag';
 import { arpInput, OUT_PARKED, OUT_DROPPED } from './arp';
@@ -27,7 +28,7 @@ import {
   IP_DELIVERED, IP_UNKNOWN_PROTOCOL, UDP_RX, UDP_TOO_SHORT, UDP_BAD_LENGTH, UDP_BAD_CHECKSUM, UDP_NO_PORT,
   UDP_DELIVERED, UDP_LISTENER_ERRORS, ICMP_RX, ICMP_TX, ICMP_TOO_SHORT, ICMP_BAD_CHECKSUM, ICMP_OTHER_TYPES,
   ICMP_ERRORS_DELIVERED, ICMP_BROADCAST_ECHO, ICMP_BAD_SOURCE, ICMP_ECHO_REPLIES, ICMP_ERRORS_SENT,
-  ICMP_ERRORS_RATE_LIMITED, ICMP_ERRORS_SUPPRESSED, UDP_TX, IP_NO_ROUTE, ETH_DELIVERED, ETH_OTHER_VLAN,
+  ICMP_ERRORS_RATE_LIMITED, ICMP_ERRORS_SUPPRESSED, UDP_TX, IP_NO_ROUTE, ETH_DELIVERED, ETH_OTHER_VLAN, ETH_LISTENER_ERRORS,
 } from './stats';
 
 /** How the destination of the packet being processed was addressed (for RFC 1122 §3.2.2 rules). */
@@ -84,7 +85,12 @@ function ethOther(s: StackState, iface: Iface, f: Uint8Array, len: number): bool
     if (ARP > 0 && t === 0x0806) { arpInput(s, iface, f, len - 14); return false; }
   }
   var h = ETHERTYPES ? s.ethTypes[(f[12] << 8) | f[13]] : null;
-  if (h) { c[ETH_DELIVERED]++; return h(iface, f, len); }
+  if (h) {
+    c[ETH_DELIVERED]++;
+    if (!RAW_ETHERNET) return h(iface, f, len);
+    // an application's listener (RAW_ETHERNET builds) must not throw out of poll: counted and kept
+    try { return h(iface, f, len); } catch (e) { c[ETH_LISTENER_ERRORS]++; s.lastListenerError = e; return false; }
+  }
   c[ETH_UNKNOWN_TYPE]++;
   return false;
 }
@@ -233,15 +239,24 @@ function icmpInput(s: StackState, iface: Iface, f: Uint8Array, hl: number, total
   if (onesSum(f, o, len, 0) !== 0xffff) { c[ICMP_BAD_CHECKSUM]++; return false; }
   var type = f[o];
   if (type !== 8) {
+    // an echo reply: to the ping it answers (ping.ts), else icmp.pingUnmatched
+    if (PING && type === 0) { /*@__NOINLINE__*/ pingReply(s, f, o, len, src); return false; }
     // destination unreachable, time exceeded, parameter problem: RFC 1122 §3.2.2 "the ICMP error
     // message MUST be passed to the transport layer", when the quote holds a well-formed IPv4 header
-    // from our address and 8 octets of its payload (RFC 792)
+    // from our address and 8 octets of its payload (RFC 792): to the protocol module, or to the ping
+    // whose echo request it quotes
     var q = o + 8, qhl = (f[q] & 15) << 2, mod = PROTOCOLS ? s.protocols[f[q + 9]] : null;
-    if (PROTOCOLS && (type === 3 || type === 11 || type === 12) && len >= 36 && (f[q] >> 4) === 4 && qhl >= 20 && len >= 8 + qhl + 8 &&
-      (((f[q + 12] << 24) | (f[q + 13] << 16) | (f[q + 14] << 8) | f[q + 15]) >>> 0) === iface.address && mod && mod.icmpError) {
-      mod.icmpError(type, f[o + 1], f, q, len - 8, iface);
-      c[ICMP_ERRORS_DELIVERED]++;
-    } else c[ICMP_OTHER_TYPES]++;
+    if ((PROTOCOLS || PING) && (type === 3 || type === 11 || type === 12) && len >= 36 && (f[q] >> 4) === 4 && qhl >= 20 && len >= 8 + qhl + 8 &&
+      (((f[q + 12] << 24) | (f[q + 13] << 16) | (f[q + 14] << 8) | f[q + 15]) >>> 0) === iface.address) {
+      if (PING && f[q + 9] === 1) {
+        if (pingError(s, f, q, qhl, type, f[o + 1], src)) { c[ICMP_ERRORS_DELIVERED]++; return false; }
+      } else if (PROTOCOLS && mod && mod.icmpError) {
+        mod.icmpError(type, f[o + 1], f, q, len - 8, iface);
+        c[ICMP_ERRORS_DELIVERED]++;
+        return false;
+      }
+    }
+    c[ICMP_OTHER_TYPES]++;
     return false;
   }
   // RFC 1122 §3.2.2.6: an echo request to a broadcast or multicast address MAY be silently discarded.

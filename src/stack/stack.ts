@@ -29,7 +29,8 @@ import { igmpJoin, igmpLeave, igmpTimer, igmpRejoin, igmpSyncFilter } from './ig
 import { Route, RouteSpec, routeParse, routeInsert, routesForIface, routesRemove, routeFormat } from './route';
 import { onesSum } from '../wire/checksum';
 import { parseIPv4, parseMac, prefixLength, formatMac, formatIPv4 } from '../wire/addr';
-import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT, PROTOCOLS, UDP_REPLY, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION } from '../features';
+import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT, PROTOCOLS, UDP_REPLY, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION, PING } from '../features';
+import { Ping, PingResult, pingTimer, pingStop } from './ping';
 import { reasmTimer } from './reasm';
 import { vlanAttach } from './vlan';
 import { EthApi, EthService } from './eth';
@@ -397,6 +398,7 @@ export class Stack {
       timerHooks: [], routes: [], protocols: {}, lastListenerError: null, ethTypes: {},
     };
     if (FRAGMENTATION) s.ipFrag = 0;
+    if (PING) { s.pings = []; s.pingId = 0; }
     this.state = s;
     this.config = cfg;
     this.interfaces = s.ifaces;
@@ -547,6 +549,7 @@ export class Stack {
       if (IGMP && iface.memberships.length > 0) igmpTimer(s, iface, now);
     }
     if (REASSEMBLY) reasmTimer(s, now);
+    if (PING && (s.pings as Ping[]).length > 0) pingTimer(s, now);
     if (s.timerHooks.length > 0) {
       var hooks = s.timerHooks.slice(); // a hook may remove itself (or another) while they run
       for (var h = 0; h < hooks.length; h++) hooks[h](now);
@@ -574,6 +577,27 @@ export class Stack {
     }
     return st;
   }
+}
+
+/** The ping client (PING builds). */
+export interface Stack {
+  /**
+   * Pings `address` (a unicast IPv4 address, text or number): `count` ICMP echo requests (RFC 792) of
+   * `size` data octets, one at a time, the first from the next run of the timers (within
+   * Config.timerIntervalMs of poll time), each `intervalMs` after the one
+   * before it (or when that one is answered, if later), with `ttl`. `cb(result)` is called from
+   * stack.poll once per echo request, when its reply or an ICMP error about it arrives or `timeoutMs`
+   * passes (see PingResult in src/stack/ping.ts: status 'reply', 'badData', 'unreachable',
+   * 'timeExceeded', 'parameterProblem', 'timeout' or 'unsent'; rttMs in the poll clock). `opts` may be
+   * left out (`stack.ping(address, cb)`). Defaults: size 56, timeoutMs 1000, count 1, intervalMs 1000,
+   * ttl Config.ttl. Returns a function that stops the ping (no callback after it).
+   * @throws Error naming the argument: an address that does not parse or is not unicast, cb not a
+   * function, size outside 0..1472, timeoutMs outside 1..3600000, count outside 1..65535, intervalMs
+   * outside 0..3600000, ttl outside 1..255 (each an integer).
+   */
+  ping(address: string | number, opts: { size?: number; timeoutMs?: number; count?: number; intervalMs?: number; ttl?: number } | undefined,
+    cb: (r: PingResult) => void): () => void;
+  ping(address: string | number, cb: (r: PingResult) => void): () => void;
 }
 
 /** The board-facing extras of the built-in WIZnet module's style (API_EXTRAS builds; see Stack's
@@ -632,6 +656,33 @@ if (API_EXTRAS) {
   };
 
 } else SP.on = SP.getIP = SP.setIP = function () { missing('API_EXTRAS'); };
+
+/** An integer option `v` of `what` in min..max, or `dflt` when undefined. @throws Error naming it. */
+function intOption(v: any, dflt: number, min: number, max: number, what: string): number {
+  if (v === undefined) return dflt;
+  if (!(typeof v === 'number' && Math.floor(v) === v && v >= min && v <= max)) throw new Error(what + (ERROR_TEXT ? ' must be an integer ' + min + '..' + max + ' (got ' + v + ')' : ' not ' + min + '..' + max));
+  return v;
+}
+
+/** The ping client (PING builds; see Stack.ping below and src/stack/ping.ts). */
+if (PING) SP.ping = function (this: Stack, address: string | number, opts: any, cb?: (r: PingResult) => void): () => void {
+  if (typeof opts === 'function') { cb = opts; opts = undefined; }
+  var s = this.state, dst = parseIPv4(address, 'ping: address');
+  if (dst === 0 || dst === 0xffffffff || (dst >>> 28) >= 14) throw new Error('ping: address ' + address + (ERROR_TEXT ? ' is not a unicast address (not 0.0.0.0, broadcast, multicast or class E)' : ' not unicast'));
+  if (typeof cb !== 'function') throw new Error('ping: cb must be a function');
+  var o = opts || {};
+  var p: Ping = {
+    dst: dst, address: formatIPv4(dst), id: (s.pingId = ((s.pingId as number) + 1) & 0xffff), seq: 0,
+    size: intOption(o.size, 56, 0, 1472, 'ping: options.size'),
+    timeoutMs: intOption(o.timeoutMs, 1000, 1, 3600000, 'ping: options.timeoutMs'),
+    left: intOption(o.count, 1, 1, 65535, 'ping: options.count'),
+    intervalMs: intOption(o.intervalMs, 1000, 0, 3600000, 'ping: options.intervalMs'),
+    ttl: intOption(o.ttl, s.cfg.ttl, 1, 255, 'ping: options.ttl'),
+    cb: cb, sentMs: 0, nextMs: -1e15, pending: false,
+  };
+  (s.pings as Ping[]).push(p);
+  return function () { pingStop(s, p); };
+};
 
 if (ARP === 0) Object.defineProperty(Stack.prototype, 'arp', { get: function () { missing('ARP'); } });
 if (!IGMP) Object.defineProperty(Stack.prototype, 'igmp', { get: function () { missing('IGMP'); } });

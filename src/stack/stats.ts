@@ -19,7 +19,8 @@
  *             a reassembled datagram passes through IPv4 input once more and is counted in ip.rx and
  *             ip.reassembled, each of its fragments in ip.rx and ip.fragments)
  *   icmp.rx = tooShort + badChecksum + otherTypes + broadcastEcho + badSource + echoReplies + errorsDelivered
- *             + pingReplies
+ *             + pingReplies + pingUnmatched      (errorsDelivered: to a protocol module or a ping;
+ *             pingBadData is part of pingReplies)
  *   igmp.rx = tooShort + badChecksum + notMulticast + queriesV1 + queriesV2 + queriesV3 + otherGroup
  *             + reportsHeard + otherMessages + unknownType          (reportsSuppressed is part of reportsHeard)
  *   udp.rx  = tooShort + badLength + badChecksum + noPort + delivered
@@ -128,9 +129,11 @@ export var ICMP_BAD_CHECKSUM = STATS_DETAIL ? 43 : 13;
 export var ICMP_ECHO_REPLIES = STATS_DETAIL ? 44 : 27;
 /** Echo requests to broadcast/multicast, ignored (Config.echoBroadcast off). */
 export var ICMP_BROADCAST_ECHO = STATS_DETAIL ? 45 : 13;
-/** Echo replies and other messages received and not acted on (counted, then dropped). */
+/** Messages received and not acted on (counted, then dropped): errors about nothing of ours, other
+ *  types, echo replies in a build without PING. */
 export var ICMP_OTHER_TYPES = STATS_DETAIL ? 46 : 13;
-/** Errors about a datagram of a protocol module (TCP) handed to that module. */
+/** Errors about a datagram of a protocol module (TCP) handed to that module, or about an echo request
+ *  of a ping of ours reported to its callback. */
 export var ICMP_ERRORS_DELIVERED = STATS_DETAIL ? 47 : 27;
 /** Echo requests from a source that is not a unicast host address (0.0.0.0, a broadcast). */
 export var ICMP_BAD_SOURCE = STATS_DETAIL ? 48 : 13;
@@ -251,6 +254,13 @@ export var ICMP_PING_REPLIES = STATS_DETAIL ? 102 : 27;
 /** "Fragmentation needed" messages about a datagram of ours whose MTU was remembered for the
  *  destination (RFC 1191 §6.3); the message itself is also counted in its outcome. */
 export var ICMP_FRAG_NEEDED = STATS_DETAIL ? 103 : 27;
+/** Echo replies matching no ping of ours (identifier, sequence or source differ, or the echo was
+ *  answered already or timed out): dropped. */
+export var ICMP_PING_UNMATCHED = STATS_DETAIL ? 104 : 13;
+/** Of pingReplies, those whose data differed from what we sent (reported as status 'badData'). */
+export var ICMP_PING_BAD_DATA = STATS_DETAIL ? 105 : 27;
+/** Echo requests of ours that got neither a reply nor an error within their timeoutMs. */
+export var ICMP_PING_TIMEOUTS = STATS_DETAIL ? 106 : 27;
 
 /**
  * The counters' names by layer, in index order: "layer:name,name|layer:...". A layer may appear again
@@ -267,13 +277,13 @@ export var NAMES = STATS_DETAIL ?
   'noPort,listenerErrors|tcp:rx,tx,tooShort,badChecksum,ignored,refused,resetsSent|ring:exhausted,doubleGive|' +
   'eth:delivered,otherVlan,listenerErrors|arp:macChanged,changeRefused,notLearned,defended|ip:reassembled,' +
   'reasmTimeouts,fragDuplicates,fragOverlaps,fragTooLarge,fragNoBuffer,fragTiny,fragInvalid,fragmentsSent,' +
-  'dfRefused|icmp:echoRequests,pingReplies,fragNeeded' :
+  'dfRefused|icmp:echoRequests,pingReplies,fragNeeded,pingUnmatched,pingBadData,pingTimeouts' :
   'eth:rx,tx,drop|arp:rx,tx,drop|ip:rx,tx,delivered,drop,multicastLoop|icmp:rx,tx,drop|igmp:rx,tx,drop|' +
   'udp:rx,tx,delivered,drop,listenerErrors|tcp:rx,tx,drop|ring:exhausted,doubleGive|:sink' +
   (ETHERTYPES ? '|eth:delivered' : '|:') + (REASSEMBLY ? '|ip:fragments,reassembled' : '');
 
 /** Length of the counter array. */
-export var COUNTERS = STATS_DETAIL ? 104 : 31;
+export var COUNTERS = STATS_DETAIL ? 107 : 31;
 
 /** The counters as plain objects by layer ({eth: {rx, tx, ...}, ...}): a snapshot for stack.stats(). */
 export function namedCounters(c: Uint32Array): any {

@@ -1,4 +1,5 @@
 /** Shapes shared by the stack's modules. */
+import { Ping } from './ping';
 import { Config } from './config';
 import { Device } from '../drivers/device';
 import { Membership } from './igmp';
@@ -168,4 +169,7 @@ export interface StackState {
   /** The flags/fragment-offset field of the next datagram ipOutput writes (FRAGMENTATION builds: frag.ts
    *  sets it around each fragment; 0 otherwise). */
   ipFrag?: number;
+  /** The pings in progress (ping.ts; PING builds) and the identifier the latest one took. */
+  pings?: Ping[];
+  pingId?: number;
 }

@@ -289,7 +289,7 @@ export const BALANCE = {
   arp: ['disabled', 'invalid', 'badOperation', 'looped', 'conflicts', 'badSender', 'notForUs', 'repliesSent', 'repliesReceived'],
   ip: ['tooShort', 'badVersion', 'badHeaderLength', 'badChecksum', 'badLength', 'tooLong', 'fragments', 'notForUs', 'badSource',
     'unknownProtocol', 'delivered', 'fragDuplicates', 'fragOverlaps', 'fragTooLarge', 'fragNoBuffer', 'fragTiny', 'fragInvalid'],
-  icmp: ['tooShort', 'badChecksum', 'otherTypes', 'broadcastEcho', 'badSource', 'echoReplies', 'errorsDelivered'],
+  icmp: ['tooShort', 'badChecksum', 'otherTypes', 'broadcastEcho', 'badSource', 'echoReplies', 'errorsDelivered', 'pingReplies', 'pingUnmatched'],
   igmp: ['tooShort', 'badChecksum', 'notMulticast', 'queriesV1', 'queriesV2', 'queriesV3', 'otherGroup', 'reportsHeard',
     'otherMessages', 'unknownType'],
   udp: ['tooShort', 'badLength', 'badChecksum', 'noPort', 'delivered'],

@@ -23,7 +23,7 @@ import {
 const ACTIVITY = new Set([
   'rx', 'tx', 'delivered', 'repliesSent', 'requestsSent', 'echoReplies', 'errorsSent', 'reportsSent',
   'leavesSent', 'queriesV1', 'queriesV2', 'queriesV3', 'multicastLoop', 'evictions', 'repliesReceived', 'reportsHeard',
-  'resetsSent', 'refused', 'errorsDelivered',
+  'resetsSent', 'refused', 'errorsDelivered', 'echoRequests', 'pingReplies',
 ]);
 const LAYERS = ['eth', 'arp', 'ip', 'icmp', 'igmp', 'udp', 'tcp'];
 
@@ -548,8 +548,15 @@ describe('icmp drops', () => {
     expect(parseIcmp(ip.payload).type).toBe(0);
   });
 
+  test('pingUnmatched: an echo reply to no ping of ours (PING builds)', () => {
+    const r = rig();
+    let sent: Uint8Array[] = [];
+    const m = icmp({ type: 0, rest: [0x12, 0x34, 0, 1], data: [1, 2, 3] });
+    expect(r.drops(() => { sent = r.deliver(ipFrame(PROTO_ICMP, m)); })).toEqual({ 'icmp.pingUnmatched': 1 });
+    expect(sent).toEqual([]);
+  });
+
   test.each([
-    ['echo reply', 0, 0],
     ['destination unreachable (an ICMP error: never answered with one)', 3, 3],
     ['time exceeded', 11, 0],
     ['timestamp request', 13, 0],

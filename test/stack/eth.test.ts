@@ -127,3 +127,93 @@ describe('stack.eth: EtherType handlers', () => {
     expect(hexes(r.dev.filters[r.dev.filters.length - 1])).toEqual([]);
   });
 });
+
+describe('stack.eth: raw EtherTypes for applications (sendWith, listeners)', () => {
+  /** Two stacks whose devices are wired together: what one sends, the other receives on its next poll. */
+  function pair() {
+    const da = new QueueDevice('02:00:00:00:00:0a'), db = new QueueDevice('02:00:00:00:00:0b');
+    const a = createStack(), b = createStack();
+    a.addInterface(da, { address: '192.0.2.10', netmask: NETMASK, name: 'eth0' });
+    b.addInterface(db, { address: '192.0.2.11', netmask: NETMASK, name: 'lan' });
+    let t = 0;
+    const step = () => {
+      t += 10;
+      for (const f of da.takeSent()) db.inject(f);
+      for (const f of db.takeSent()) da.inject(f);
+      a.poll(t); b.poll(t);
+    };
+    return { a, b, da, db, step };
+  }
+
+  test('a frame of EtherType 0x88B5 both ways between two stacks: written in place, the header by the stack', () => {
+    const p = pair();
+    const atB: { iface: string; src: string; dst: string; payload: number[] }[] = [];
+    const atA: number[][] = [];
+    p.b.eth.register(LOCAL_EXPERIMENTAL, (iface, f, len) => {
+      atB.push({ iface: iface.name, src: macs(f, 6), dst: macs(f, 0), payload: Array.from(f.subarray(14, len)) });
+      // answer the sender, payload reversed, from inside the listener
+      const src = f.subarray(6, 12), n = len - 14;
+      expect(p.b.eth.sendWith('lan', src, LOCAL_EXPERIMENTAL, n, (buf, off) => {
+        for (let i = 0; i < n; i++) buf[off + i] = f[len - 1 - i];
+      })).toBe(true);
+      return false;
+    });
+    p.a.eth.register(LOCAL_EXPERIMENTAL, (_i, f, len) => { atA.push(Array.from(f.subarray(14, len))); return false; });
+    expect(p.a.eth.sendWith(p.a.interfaces[0], '02:00:00:00:00:0b', LOCAL_EXPERIMENTAL, 5, (buf, off) => {
+      buf.set([1, 2, 3, 4, 5], off);
+    })).toBe(true);
+    for (let i = 0; i < 5 && atA.length === 0; i++) p.step();
+    expect(atB).toEqual([{ iface: 'lan', src: '02:00:00:00:00:0a', dst: '02:00:00:00:00:0b', payload: [1, 2, 3, 4, 5] }]);
+    expect(atA).toEqual([[5, 4, 3, 2, 1]]);
+    expect([p.a.stats().eth.delivered, p.b.stats().eth.delivered]).toEqual([1, 1]);
+    ringFull(p.a); ringFull(p.b);
+  });
+
+  test('sendWith writes destination, source (the interface MAC) and EtherType; length 0 and 1500; broadcast', () => {
+    const r = rig();
+    expect(r.stack.eth.sendWith('eth0', BROADCAST_MAC, 0x88b6, 0, () => undefined)).toBe(true);
+    expect(r.stack.eth.sendWith('eth0', new Uint8Array(mac(PEER_MAC)), 0x0600, 1500, (buf, off) => { buf[off] = 0xaa; buf[off + 1499] = 0x55; })).toBe(true);
+    const sent = r.dev.takeSent();
+    expect(sent.map((f) => [f.length, macs(f, 0), macs(f, 6), (f[12] << 8) | f[13]])).toEqual([
+      [14, BROADCAST_MAC, US_MAC, 0x88b6], [1514, PEER_MAC, US_MAC, 0x0600],
+    ]);
+    expect([sent[1][14], sent[1][1513]]).toEqual([0xaa, 0x55]);
+    r.dev.sendResult = false;
+    expect(r.stack.eth.sendWith('eth0', PEER_MAC, LOCAL_EXPERIMENTAL, 1, () => undefined)).toBe(false);
+    expect(r.stack.stats().eth.txFail).toBe(1);
+    ringFull(r.stack);
+  });
+
+  test('misuse throws naming the argument, and the frame goes back to the ring', () => {
+    const r = rig();
+    const w = () => undefined;
+    expect(() => r.stack.eth.sendWith('eth9', PEER_MAC, LOCAL_EXPERIMENTAL, 1, w)).toThrow(/eth.sendWith: iface/);
+    expect(() => r.stack.eth.sendWith('eth0', PEER_MAC, 0x05dc, 1, w)).toThrow(/eth.sendWith: EtherType 1500/);
+    for (const t of [0x0800, 0x0806, 0x8100]) expect(() => r.stack.eth.sendWith('eth0', PEER_MAC, t, 1, w)).toThrow(/eth.sendWith: EtherType .*core handles/);
+    expect(() => r.stack.eth.sendWith('eth0', PEER_MAC, 0x10000, 1, w)).toThrow(/eth.sendWith: EtherType/);
+    expect(() => r.stack.eth.sendWith('eth0', 'zz:00', LOCAL_EXPERIMENTAL, 1, w)).toThrow(/eth.sendWith: dstMac/);
+    expect(() => r.stack.eth.sendWith('eth0', new Uint8Array(5), LOCAL_EXPERIMENTAL, 1, w)).toThrow(/eth.sendWith: dstMac must be 6 octets/);
+    expect(() => r.stack.eth.sendWith('eth0', PEER_MAC, LOCAL_EXPERIMENTAL, 1501, w)).toThrow(/eth.sendWith: length 1501 is not 0..1500/);
+    expect(() => r.stack.eth.sendWith('eth0', PEER_MAC, LOCAL_EXPERIMENTAL, 1, null as any)).toThrow(/eth.sendWith: write must be a function/);
+    expect(() => r.stack.eth.sendWith('eth0', PEER_MAC, LOCAL_EXPERIMENTAL, 1, () => { throw new Error('writer'); })).toThrow(/writer/);
+    // eth.send refuses the core's EtherTypes too
+    const f = r.stack.eth.take()!;
+    f[12] = 8; f[13] = 0;
+    expect(() => r.stack.eth.send(r.stack.interfaces[0], f, 60)).toThrow(/eth.send: EtherType 2048/);
+    r.stack.eth.give(f);
+    expect(r.dev.takeSent()).toEqual([]);
+    ringFull(r.stack);
+  });
+
+  test('a listener that throws is counted eth.listenerErrors; poll goes on and the frame returns to the ring', () => {
+    const r = rig();
+    r.stack.eth.register(LOCAL_EXPERIMENTAL, () => { throw new Error('listener'); });
+    r.dev.inject(ethernet({ type: LOCAL_EXPERIMENTAL, payload: [1] }));
+    r.dev.inject(ethernet({ type: LOCAL_EXPERIMENTAL, payload: [2] }));
+    expect(() => r.step()).not.toThrow();
+    const e = r.stack.stats().eth;
+    expect([e.delivered, e.listenerErrors]).toEqual([2, 2]);
+    expect((r.stack.state.lastListenerError as Error).message).toBe('listener');
+    ringFull(r.stack);
+  });
+});
