@@ -86,3 +86,9 @@ export var REASSEMBLY = true;
  *  refused when too long (ip.dfRefused); ICMP "fragmentation needed" remembered per destination (path
  *  MTU, RFC 1191). Off: udp.send takes at most 1472 octets. */
 export var FRAGMENTATION = true;
+
+/** TCP over IPv6 in micronet-tcp (`require("micronet-tcp").create(stack, { ipv6: ip6 })`): segments
+ *  through micronet-ipv6's protocol hook (stack.ip6.protocols, Next Header 6), addresses of 16 octets,
+ *  the RST of a closed port, ICMPv6 errors and Packet Too Big (RFC 8201) per connection. Off: the
+ *  `ipv6` option throws; micronet-tcp is IPv4 only. */
+export var TCP6 = true;
