@@ -59,6 +59,7 @@ function rig() {
         now += 10;
         a.stack.poll(now); b.stack.poll(now);
         a.stack.poll(now); b.stack.poll(now);
+        if ((b as any).pump) (b as any).pump();
       }
       if (!cond()) throw new Error('not done after ' + maxMs + ' ms of virtual time: ' + what);
     },
@@ -69,16 +70,25 @@ function rig() {
   return w;
 }
 
-/** An echo server on b port 7 (TCP over IPv6); returns the events. */
+/** An echo server on b port 7 (TCP over IPv6) with back-pressure: data waits in the receive buffer (no
+ *  data handler) and moves to the send buffer as room allows, after every poll; returns the events. */
 function echo(b: any) {
   const ev: string[] = [];
-  const conns: any[] = [];
+  const conns: any[] = [], tmp = new Uint8Array(1460);
+  b.pump = () => {
+    for (const c of conns) {
+      for (let k = 0; k < 64 && c.available() > 0 && c.writable() > 0; k++) {
+        const n = c.read(tmp, 0, Math.min(tmp.length, c.writable()));
+        if (c.write(tmp.subarray(0, n)) !== n) ev.push('short write');
+      }
+      if (c.ended && c.available() === 0 && !c.finSent) { c.finSent = true; c.end(); }
+    }
+  };
   b.tcp6.listen(7, (c: any) => {
     conns.push(c);
     ev.push('accept ' + c.address().remoteAddress);
     c.handlers = {
-      data: (c: any, buf: Uint8Array, off: number, len: number) => { if (c.write(buf.subarray(off, off + len)) !== len) ev.push('short write'); },
-      end: (c: any) => { ev.push('server end'); c.end(); },
+      end: (c: any) => { ev.push('server end'); c.ended = true; },
       close: (_c: any, h: boolean) => ev.push('server close ' + h),
     };
   });
@@ -120,7 +130,7 @@ describe('TCP over IPv6, two micronet stacks in virtual time', () => {
     expect(Math.max(...w.a.sent.map((x) => x.dataLen))).toBe(1440);
     expect(w.a.tcp6.stats()).toMatchObject({ connects: 1, badChecksum: 0, retransmits: 0 });
     expect(w.b.tcp6.stats()).toMatchObject({ accepts: 1, badChecksum: 0 });
-    expect(w.a.ip6.stats().ip6.protoRx).toBeGreaterThan(0);
+    expect(w.a.ip6.stats().protocols.rx).toBe(w.a.tcp6.stats().rx);
   });
 
   test('2001:db8::/64 global addresses: echo of 20,000 octets; the IPv4 TCP module beside it sees nothing', () => {
@@ -135,7 +145,7 @@ describe('TCP over IPv6, two micronet stacks in virtual time', () => {
     expect(s.conns[0].address()).toMatchObject({ localAddress: B_GLOBAL, localPort: 7, remoteAddress: A_GLOBAL });
     expect(w.a.sent.every((x) => x.src === A_GLOBAL && x.dst === B_GLOBAL)).toBe(true);
     expect(tcp4.stats().rx).toBe(0);
-    expect(STATES[c.state()]).toBe('CLOSED');
+    expect(STATES[c.state()]).toBe('TIME-WAIT'); // the client closed first (RFC 9293 §3.6)
   });
 
   test('a lost data segment is retransmitted (RTO or fast retransmit) and the echo is intact', () => {
@@ -192,7 +202,11 @@ describe('TCP over IPv6, two micronet stacks in virtual time', () => {
     expect(ptb).toBeGreaterThanOrEqual(1);
     expect(w.a.tcp6.stats().packetTooBig).toBe(ptb);
     expect(c.t[16]).toBe(1220); // F.Mss
-    const after = w.a.sent.slice(w.a.sent.findIndex((x) => x.plen > 1240) + 1);
+    // the segments already in flight when the first Packet Too Big came were too big as well; after the
+    // last of them, every segment fits the path
+    const big = w.a.sent.map((x, i) => (x.plen > 1240 ? i : -1)).filter((i) => i >= 0);
+    expect(big.length).toBe(ptb);
+    const after = w.a.sent.slice(big[big.length - 1] + 1);
     expect(after.length).toBeGreaterThan(0);
     expect(Math.max(...after.map((x) => x.dataLen))).toBe(1220);
   });
