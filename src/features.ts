@@ -98,3 +98,9 @@ export var PING = true;
  *  place; listeners (eth.register) that throw are counted (eth.listenerErrors) rather than thrown out of
  *  poll. Needs ETHERTYPES. Off: eth.sendWith is absent (eth.send remains for modules). */
 export var RAW_ETHERNET = true;
+
+/** TCP over IPv6 in micronet-tcp (`require("micronet-tcp").create(stack, { ipv6: ip6 })`): segments
+ *  through micronet-ipv6's protocol hook (stack.ip6.protocols, Next Header 6), addresses of 16 octets,
+ *  the RST of a closed port, ICMPv6 errors and Packet Too Big (RFC 8201) per connection. Off: the
+ *  `ipv6` option throws; micronet-tcp is IPv4 only. */
+export var TCP6 = true;

@@ -47,6 +47,7 @@
  */
 import { makeTcpConfig, TcpConfig } from './config';
 import { parseIPv4, formatIPv4 } from '../wire/addr';
+import { TCP6 } from '../features';
 
 export { TCP_DEFAULTS } from './config';
 
@@ -116,7 +117,7 @@ const enum X { OUT = 34 }
 var COUNTERS = ('rx tx accepted tooShort badChecksum notUnicast badOptions refused listenDrops connLimit outOfWindow badAck noAck ' +
   'synChallenged rstChallenged outOfOrder trimmed dupAcks retransmits fastRetransmits timeouts challengeAcks challengeAcksLimited ' +
   'resetsSent resetsReceived delayedAcks windowProbes keepaliveProbes r1Reached backlogDrops timeWaitRecycled icmpSoft icmpHard ' +
-  'icmpIgnored handlerErrors noFrame connects accepts closed aborted').split(' ');
+  'icmpIgnored handlerErrors noFrame connects accepts closed aborted' + (TCP6 ? ' packetTooBig' : '')).split(' ');
 function newStats(): { [k: string]: number } {
   var o: any = {};
   for (var i = 0; i < COUNTERS.length; i++) o[COUNTERS[i]] = 0;
@@ -235,6 +236,7 @@ function Tcp(this: Tcp, stack: StackLike, cfg: TcpConfig) {
   this.chT = -1e15;
   this.chN = 0;
   this.lastError = null;
+  if (TCP6) { this.v6 = null; this.ho = X.OUT; }
 }
 
 var P = Tcp.prototype as any;
@@ -280,7 +282,7 @@ function rcvWindow(m: Tcp, t: Float64Array): number {
 function emitSeg(m: Tcp, c: Conn, seq: number, flags: number, n: number): boolean {
   var ip = m.ip, f = ip.take(), t = c.t;
   if (f === null) { m.st.noFrame++; return false; }
-  var o = X.OUT as number, hl = (flags & K.SYN) ? 24 : 20, ra = t[F.Ra], la = t[F.La], w = rcvWindow(m, t);
+  var o = TCP6 ? m.ho : X.OUT as number, hl = (flags & K.SYN) ? 24 : 20, ra = t[F.Ra], la = t[F.La], w = rcvWindow(m, t);
   var ack = (flags & K.ACK) ? t[F.Rnxt] : 0;
   f[o] = t[F.Lp] >> 8; f[o + 1] = t[F.Lp]; f[o + 2] = t[F.Rp] >> 8; f[o + 3] = t[F.Rp];
   f[o + 4] = seq >>> 24; f[o + 5] = seq >>> 16; f[o + 6] = seq >>> 8; f[o + 7] = seq;
@@ -297,6 +299,7 @@ function emitSeg(m: Tcp, c: Conn, seq: number, flags: number, n: number): boolea
     else { f.set(sb.subarray(p, size), o + hl); f.set(sb.subarray(0, n - size + p), o + hl + size - p); }
   }
   var len = hl + n;
+  if (TCP6 && m.v6 !== null) return seg6(m, c, f, len, flags);
   var ck = 0xffff - ip.sum(f, o, len, (la >>> 16) + (la & 0xffff) + (ra >>> 16) + (ra & 0xffff) + 6 + len);
   f[o + 16] = ck >> 8; f[o + 17] = ck;
   if (ip.route(ra, null) === null) { ip.give(f); return false; }
@@ -433,6 +436,7 @@ function newConn(m: Tcp, ls: Listener | null, la: number, lp: number, ra: number
   t[F.Iss] = iss; t[F.Una] = iss; t[F.Rec] = iss; t[F.Nxt] = (iss + 1) >>> 0; t[F.Max] = t[F.Nxt];
   t[F.Mss] = 536; t[F.Rto] = m.cfg.rtoInitMs; t[F.Idle] = now; t[F.KeepIdle] = m.cfg.keepIdleMs;
   t[F.RtxAt] = now + m.cfg.rtoInitMs;
+  if (TCP6 && m.v6 !== null) { c.l6 = new Uint8Array(16); c.r6 = new Uint8Array(16); c.via = null; }
   m.conns.push(c);
   return c;
 }
@@ -514,7 +518,7 @@ function listenInput(m: Tcp, l: Listener, iface: any, f: Uint8Array, hl: number,
   // second: an ACK gets <SEQ=SEG.ACK><CTL=RST>
   if (flags & K.ACK) {
     st.refused++;
-    if (m.ip.reset(iface, f, hl, total, 0, src, dst) > 0) { st.resetsSent++; st.tx++; }
+    if ((TCP6 && m.v6 !== null ? reset6(m, iface, f, m.at, o, 14 + total) : m.ip.reset(iface, f, hl, total, 0, src, dst)) > 0) { st.resetsSent++; st.tx++; }
     return false;
   }
   // fifth: neither SYN nor RST: drop
@@ -530,6 +534,7 @@ function listenInput(m: Tcp, l: Listener, iface: any, f: Uint8Array, hl: number,
   st.accepted++;
   var c = newConn(m, l, dst, (f[o + 2] << 8) | f[o + 3], src, (f[o] << 8) | f[o + 1], S.SYN_RECEIVED), t = c.t;
   l.half++;
+  if (TCP6 && m.v6 !== null) { c.l6.set(f.subarray(m.at + 24, m.at + 40)); c.r6.set(f.subarray(m.at + 8, m.at + 24)); c.via = iface; }
   var seq = seqAt(f, o + 4);
   // RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ; the window from the SYN (SND.WL1 = SEG.SEQ). Data on the SYN
   // is not kept: the peer sends it again.
@@ -916,7 +921,9 @@ P.listen = function (this: Tcp, port: number, onConnection: (c: Conn) => void) {
  * @throws Error on a bad address or port, no route to the address, or no free connection.
  */
 P.connect = function (this: Tcp, address: string | number, port: number, handlers?: any) {
-  var m = this, ra = parseIPv4(address as any, 'tcp.connect: address');
+  var m = this;
+  if (TCP6 && m.v6 !== null) return connect6(m, address, port, handlers);
+  var ra = parseIPv4(address as any, 'tcp.connect: address');
   checkPort(port, 'tcp.connect');
   var iface = m.ip.route(ra, null);
   if (iface === null) throw new Error('tcp.connect: no route to ' + formatIPv4(ra));
@@ -1055,17 +1062,209 @@ function consumed(c: Conn, n: number): void {
 /** The 4-tuple as text: {localAddress, localPort, remoteAddress, remotePort} (a new object each call). */
 C.address = function (this: Conn) {
   var t = this.t;
+  if (TCP6 && this.l6) return { localAddress: this.m.i6.format(this.l6), localPort: t[F.Lp], remoteAddress: this.m.i6.format(this.r6), remotePort: t[F.Rp], family: 'IPv6' };
   return { localAddress: formatIPv4(t[F.La]), localPort: t[F.Lp], remoteAddress: formatIPv4(t[F.Ra]), remotePort: t[F.Rp] };
 };
+
+/*
+ * TCP over IPv6 (TCP6): the same connection code over micronet-ipv6's protocol hook
+ * (stack.ip6.protocols, Next Header 6). A connection keeps its two addresses in c.l6 and c.r6 (16
+ * octets each, allocated once when it opens); F.La and F.Ra hold their last 32 bits, which the lookup
+ * compares before the first 12 octets. The TCP header lies at frame offset 54 (Ethernet 14, IPv6 40);
+ * the checksum covers the pseudo header of RFC 8200 §8.1 (source, destination, upper-layer length,
+ * Next Header 6).
+ */
+
+/** True when a[0..12) equals f[o..o+12) (the last four octets were compared as a word). */
+function same12(a: Uint8Array, f: Uint8Array, o: number): boolean {
+  for (var i = 0; i < 12; i++) if (a[i] !== f[o + i]) return false;
+  return true;
+}
+
+/** emitSeg over IPv6: addresses, checksum (RFC 8200 §8.1), output by micronet-ipv6 (the connection's
+ *  interface, next hop, neighbour resolution). Returns false when dropped (no route: counted there). */
+function seg6(m: Tcp, c: Conn, f: Uint8Array, len: number, flags: number): boolean {
+  var ip = m.ip, t = c.t;
+  f.set(c.l6, 22); f.set(c.r6, 38);
+  var ck = 0xffff - ip.sum(f, 54, len, ip.sum(f, 22, 32, 6 + len));
+  f[70] = ck >> 8; f[71] = ck;
+  var r = m.v6.output(f, len, 6, c.l6, c.r6, -1, c.via, null);
+  if (r !== 1) ip.give(f);
+  if (r === 2) return false;
+  m.st.tx++;
+  if (flags & K.ACK) { t[F.AckAt] = 0; t[F.Unack] = 0; }
+  return true;
+}
+
+/**
+ * The reset for a segment no connection takes (RFC 9293 §3.10.7.1, §3.10.7.2 second), over IPv6: the
+ * segment at f[o..end) of the packet whose IPv6 header is at f[ip..): with ACK <SEQ=SEG.ACK><CTL=RST>,
+ * else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>; never for a RST. Returns 1 when sent, else 0.
+ */
+function reset6(m: Tcp, iface: any, f: Uint8Array, ip: number, o: number, end: number): number {
+  var flags = f[o + 13];
+  if (flags & K.RST) return 0;
+  var g = m.ip.take();
+  if (g === null) { m.st.noFrame++; return 0; }
+  var seq = 0, ack = 0, fl = K.RST;
+  if (flags & K.ACK) seq = seqAt(f, o + 8);
+  else { ack = (seqAt(f, o + 4) + end - o - ((f[o + 12] >> 4) << 2) + (flags & K.SYN ? 1 : 0) + (flags & K.FIN)) >>> 0; fl |= K.ACK; }
+  g[54] = f[o + 2]; g[55] = f[o + 3]; g[56] = f[o]; g[57] = f[o + 1];
+  g[58] = seq >>> 24; g[59] = seq >>> 16; g[60] = seq >>> 8; g[61] = seq;
+  g[62] = ack >>> 24; g[63] = ack >>> 16; g[64] = ack >>> 8; g[65] = ack;
+  g[66] = 0x50; g[67] = fl; g[68] = g[69] = g[70] = g[71] = g[72] = g[73] = 0;
+  var s6 = m.s6, d6 = m.d6;
+  s6.set(f.subarray(ip + 24, ip + 40)); d6.set(f.subarray(ip + 8, ip + 24));
+  g.set(s6, 22); g.set(d6, 38);
+  var ck = 0xffff - m.ip.sum(g, 54, 20, m.ip.sum(g, 22, 32, 26));
+  g[70] = ck >> 8; g[71] = ck;
+  var r = m.v6.output(g, 20, 6, s6, d6, -1, iface, null);
+  if (r !== 1) m.ip.give(g);
+  return r === 2 ? 0 : 1;
+}
+
+/**
+ * Input over IPv6 (micronet-ipv6 calls it for Next Header 6): the segment at f[off..end), the IPv6
+ * header at f[ip..). The checks and steps of P.input: length, checksum over the pseudo header (RFC 8200
+ * §8.1), a multicast destination discarded (RFC 1122 §4.2.3.10, as for IPv4), options, the connection
+ * by its 4-tuple of 16-octet addresses, then RFC 9293 §3.10.7. Never keeps the frame.
+ */
+function in6(m: Tcp, iface: any, f: Uint8Array, ip: number, off: number, end: number): boolean {
+  var st = m.st, o = off, len = end - off;
+  st.rx++;
+  var doff = (f[o + 12] >> 4) << 2;
+  if (len < 20 || doff < 20 || doff > len) { st.tooShort++; return false; }
+  if (m.ip.sum(f, o, len, m.ip.sum(f, ip + 8, 32, 6 + len)) !== 0xffff) { st.badChecksum++; return false; }
+  if (f[ip + 24] === 0xff || (f[0] & 1) !== 0) { st.notUnicast++; return false; }
+  var mss = doff > 20 ? options(f, o + 20, o + doff) : 0;
+  if (mss < 0) { st.badOptions++; return false; }
+  var lp = (f[o + 2] << 8) | f[o + 3], rp = (f[o] << 8) | f[o + 1], src = seqAt(f, ip + 20), dst = seqAt(f, ip + 36);
+  var c = m.last, t: Float64Array;
+  if (c === null || (t = c.t)[F.Lp] !== lp || t[F.Rp] !== rp || t[F.Ra] !== src || t[F.La] !== dst || !same12(c.r6, f, ip + 8) || !same12(c.l6, f, ip + 24)) {
+    c = null;
+    for (var i = 0, cs = m.conns; i < cs.length; i++) {
+      t = cs[i].t;
+      if (t[F.Lp] === lp && t[F.Rp] === rp && t[F.Ra] === src && t[F.La] === dst && same12(cs[i].r6, f, ip + 8) && same12(cs[i].l6, f, ip + 24)) { c = cs[i]; break; }
+    }
+  }
+  var flags = f[o + 13];
+  m.at = ip;
+  // RFC 9293 §3.10.7.4 (fourth, TIME-WAIT) and RFC 6191, as over IPv4
+  if (c !== null && c.t[F.St] === S.TIME_WAIT && (flags & (K.SYN | K.ACK | K.RST)) === K.SYN &&
+    ((seqAt(f, o + 4) - c.t[F.Rnxt]) | 0) > 0 && m.lis[lp]) {
+    remove(m, c, false);
+    c = null;
+  }
+  if (c === null) {
+    var l = m.lis[lp];
+    if (l) return listenInput(m, l, iface, f, off - 14, end - 14, src, dst, mss);
+    // RFC 9293 §3.10.7.1: no connection and no listener: CLOSED
+    st.refused++;
+    if (reset6(m, iface, f, ip, o, end) > 0) { st.resetsSent++; st.tx++; }
+    return false;
+  }
+  m.last = c;
+  segment(m, c, f, o, doff, len, flags, mss);
+  return false;
+}
+
+/**
+ * ICMPv6 errors about our segments (RFC 4443 §3, RFC 5927, RFC 8201): the error message at f[off..end),
+ * the quoted packet from off + 8 (IPv6 header, then the TCP header: micronet-ipv6 hands over only
+ * quotes whose Next Header is 6). As over IPv4 the quoted sequence number must lie in SND.UNA .. SND.MAX.
+ * Port unreachable (type 1 code 4) and unrecognized Next Header (type 4 code 1) are hard errors (the
+ * IPv4 port and protocol unreachable); Packet Too Big (type 2) lowers the connection's send MSS to the
+ * reported MTU less 60 (at least 1280 less 60, RFC 8201 §4) and sends again from SND.UNA; the rest are
+ * soft (no route: ENETUNREACH, others EHOSTUNREACH when the connection later times out).
+ */
+function icmp6(m: Tcp, f: Uint8Array, off: number, end: number): void {
+  var type = f[off], code = f[off + 1], q = off + 8, o = q + 40;
+  if (end - o < 8) { m.st.icmpIgnored++; return; }
+  var lp = (f[o] << 8) | f[o + 1], rp = (f[o + 2] << 8) | f[o + 3], la = seqAt(f, q + 20), ra = seqAt(f, q + 36);
+  var seq = seqAt(f, o + 4), cs = m.conns;
+  for (var i = 0; i < cs.length; i++) {
+    var c = cs[i], t = c.t;
+    if (t[F.Lp] !== lp || t[F.Rp] !== rp || t[F.Ra] !== ra || t[F.La] !== la || !same12(c.l6, f, q + 8) || !same12(c.r6, f, q + 24)) continue;
+    if (((seq - t[F.Una]) | 0) < 0 || ((seq - t[F.Max]) | 0) >= 0) break;
+    if ((type === 1 && code === 4) || (type === 4 && code === 1)) {
+      m.st.icmpHard++;
+      if (t[F.St] < S.ESTABLISHED) abort(m, c, E_.REFUSED);
+      return;
+    }
+    if (type === 2) {
+      var mtu = seqAt(f, off + 4), mss = (mtu < 1280 ? 1280 : mtu) - 60;
+      m.st.packetTooBig++;
+      if (mss < t[F.Mss]) { t[F.Mss] = mss; t[F.Nxt] = t[F.Una]; t[F.RttAt] = 0; output(m, c); }
+      return;
+    }
+    m.st.icmpSoft++;
+    t[F.Soft] = type === 1 && code === 0 ? E_.NETUNREACH : E_.HOSTUNREACH;
+    return;
+  }
+  m.st.icmpIgnored++;
+}
+
+/** A free ephemeral port for connect6 (RFC 6056: the stack's range, none listened on or in use; the
+ *  loop of P.connect, which keeps its own copy so that IPv4-only builds carry no extra function). @throws Error when
+ *  none is free or the connection table is full. */
+function ephemeral(m: Tcp): number {
+  if (!room(m)) throw new Error('tcp.connect: no free connection (maxConnections)');
+  var cfg = m.stack.config, lp = 0;
+  for (var k = cfg.ephemeralFirst; k <= cfg.ephemeralLast && lp === 0; k++) {
+    var p = m.eph++;
+    if (m.eph > cfg.ephemeralLast) m.eph = cfg.ephemeralFirst;
+    if (m.lis[p]) continue;
+    lp = p;
+    for (var i = 0; i < m.conns.length; i++) if (m.conns[i].t[F.Lp] === p) { lp = 0; break; }
+  }
+  if (lp === 0) throw new Error('tcp.connect: no ephemeral port is free');
+  return lp;
+}
+
+/** connect() over IPv6: `address` text ("fe80::1%eth0": the zone names the interface; a link-local
+ *  address needs one when several interfaces run IPv6) or 16 octets; the source by micronet-ipv6's
+ *  route lookup (RFC 6724). @throws Error on a bad address or port, no route or no source address. */
+function connect6(m: Tcp, address: any, port: number, handlers: any): Conn {
+  var i6 = m.i6, r = i6.routes.lookup(address);
+  checkPort(port, 'tcp.connect');
+  if (r === null || r.source === null) throw new Error('tcp.connect: no route to ' + (typeof address === 'string' ? address : i6.format(address)) + ' (or no source address)');
+  var d = i6.parse(address), s = i6.parse(r.source), via = null, ifs = (m.stack as any).interfaces;
+  for (var i = 0; i < ifs.length; i++) if (ifs[i].name === r.iface) via = ifs[i];
+  var c = newConn(m, null, seqAt(s, 12), ephemeral(m), seqAt(d, 12), port, S.SYN_SENT), t = c.t;
+  c.l6.set(s); c.r6.set(d); c.via = via;
+  c.handlers = handlers || null;
+  t[F.RttAt] = m.s.now;
+  t[F.Mss] = m.mss;
+  emitSeg(m, c, t[F.Iss], K.SYN, 0);
+  return c;
+}
 
 /**
  * Installs TCP on `stack` (IP protocol 6) with the limits of TcpConfig (src/tcp/config.ts) overridden by
  * `options`. Returns the module object: listen, connect, stats, conns (the connection table).
- * @throws Error naming an option out of its range, or when the stack already has a TCP module.
+ * With `options.ipv6` (micronet-ipv6's module of this stack, TCP6 builds) the module runs over IPv6
+ * instead (Next Header 6 of stack.ip6.protocols): a second, separate module beside the IPv4 one, with its
+ * own listeners and connections; our MSS is then the first interface's MTU less 60 (RFC 8200 §5, RFC 9293
+ * §3.7.1: 1440 on Ethernet) unless options.mss.
+ * @throws Error naming an option out of its range, or when the stack (or its IPv6 module) already has a
+ * TCP module.
  */
 export function create(stack: StackLike, options?: any): Tcp {
-  var m = new (Tcp as any)(stack, makeTcpConfig(options)) as Tcp;
-  stack.ip.register(6, m);
+  var o = options, i6: any = null, k: string;
+  // without TCP6, makeTcpConfig refuses `ipv6` as an unknown option
+  if (TCP6 && o && o.ipv6 !== undefined) {
+    i6 = o.ipv6;
+    if (!i6 || !i6.protocols || (stack as any).ip6 !== i6) throw new Error('tcp.create: options.ipv6 must be the micronet-ipv6 module of this stack');
+    o = {};
+    for (k in options) if (k !== 'ipv6') o[k] = options[k];
+  }
+  var m = new (Tcp as any)(stack, makeTcpConfig(o)) as Tcp;
+  if (TCP6 && i6 !== null) {
+    m.v6 = i6.protocols; m.i6 = i6; m.ho = 54; m.at = 14; m.s6 = new Uint8Array(16); m.d6 = new Uint8Array(16);
+    if (!m.cfg.mss) m.mss = i6.link().mtu - 60;
+    m.v6.register(6, { name: 'tcp', input: function (iface: any, f: Uint8Array, ip: number, off: number, end: number) { return in6(m, iface, f, ip, off, end); },
+      icmpError: function (_iface: any, f: Uint8Array, _ip: number, off: number, end: number) { icmp6(m, f, off, end); } });
+  } else stack.ip.register(6, m);
   stack.addTimer(function (now: number) { timers(m, now); });
   return m;
 }
