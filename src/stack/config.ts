@@ -1,4 +1,4 @@
-import { ERROR_TEXT, REASSEMBLY } from '../features';
+import { ERROR_TEXT, REASSEMBLY, FRAGMENTATION } from '../features';
 
 /**
  * Every limit of the stack in one place, with its default and why (the lwIP "opts" file).
@@ -84,6 +84,16 @@ export interface Config {
    *  came, ICMP time exceeded (code 1) is sent (RFC 792). Range 1000..120000 (RFC 1122 recommends
    *  60-120 s; with one buffer a lost fragment holds it that long). */
   reassemblyTimeoutMs: number;
+  /** Largest datagram udp.send sends in fragments (FRAGMENTATION builds; RFC 791 §3.2), IPv4 header
+   *  included, in octets: udp.send takes up to fragmentMaxOctets - 28 payload octets. 2980: two full
+   *  Ethernet fragments (20 + 1480 + 1480), what a peer with micronet's default reassemblyMaxOctets takes
+   *  back; the datagram is built in one send buffer of fragmentMaxOctets + 14 octets (about 235 blocks on
+   *  a Pico), allocated by the first datagram longer than the path MTU and kept. Range 1500..65535
+   *  (1500: never fragment a UDP datagram; RFC 791: a datagram is at most 65,535 octets). */
+  fragmentMaxOctets: number;
+  /** Milliseconds a path MTU learnt from ICMP "fragmentation needed" is kept (RFC 1191 §6.3: "SHOULD be
+   *  settable", 10 minutes suggested); then the interface's MTU is used again. Range 60000..7200000. */
+  pathMtuAgeMs: number;
 }
 
 /** The defaults; see each field of Config for the reason. */
@@ -111,6 +121,7 @@ export var DEFAULTS: Config = {
   random: Math.random,
 } as Config;
 // the options of features a build may leave out: absent there (an unknown option)
+if (FRAGMENTATION) { DEFAULTS.fragmentMaxOctets = 2980; DEFAULTS.pathMtuAgeMs = 600000; }
 if (REASSEMBLY) { DEFAULTS.reassemblyBuffers = 1; DEFAULTS.reassemblyMaxOctets = 2980; DEFAULTS.reassemblyTimeoutMs = 30000; }
 
 /**
@@ -122,7 +133,7 @@ var RANGE_TEXT = 'frames 2 64,frameSize 1514 1522,ttl 1 255,arpCacheSize 1 64,ar
   'arpQueueLength 1 16,arpMaxAgeMs 1000 3600000,icmpErrorIntervalMs 0 60000,maxFramesPerPoll 1 64,timerIntervalMs 1 1000,' +
   'linkCheckMs 100 60000,ephemeralFirst 1 65535,ephemeralLast 1 65535,multicastTtl 0 255,igmpRobustness 1 10,' +
   'igmpUnsolicitedReportIntervalMs 100 60000,' + (REASSEMBLY ? 'reassemblyBuffers 0 8,reassemblyMaxOctets 576 65535,' +
-  'reassemblyTimeoutMs 1000 120000,' : '');
+  'reassemblyTimeoutMs 1000 120000,' : '') + (FRAGMENTATION ? 'fragmentMaxOctets 1500 65535,pathMtuAgeMs 60000 7200000,' : '');
 
 /** The [least, greatest] of numeric option `name`, or null when it has no range (not numeric). */
 export function range(name: string): number[] | null {

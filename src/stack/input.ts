@@ -15,7 +15,7 @@ import { StackState, Iface } from './types';
 import { ARP, IGMP, ICMP_ERRORS, PROTOCOLS, TCP_RESET, ERROR_TEXT, UDP_REPLY, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION, PING, RAW_ETHERNET } from '../features';
 import { pingReply, pingError } from './ping';
 import { reasmInput } from './reasm';
-import { fragOutput } from './frag';
+import { fragOutput, pathMtu, fragNeededInput } from './frag';
 import { arpInput, OUT_PARKED, OUT_DROPPED } from './arp';
 import { igmpInput } from './igmp';
 import { tcpClosedInput } from './tcpreset';
@@ -239,6 +239,8 @@ function icmpInput(s: StackState, iface: Iface, f: Uint8Array, hl: number, total
   if (onesSum(f, o, len, 0) !== 0xffff) { c[ICMP_BAD_CHECKSUM]++; return false; }
   var type = f[o];
   if (type !== 8) {
+    // RFC 1191 §4: "fragmentation needed and DF set" carries the Next-Hop MTU (remembered by frag.ts)
+    if (FRAGMENTATION && type === 3 && f[o + 1] === 4 && len >= 36) fragNeededInput(s, iface, f, o);
     // an echo reply: to the ping it answers (ping.ts), else icmp.pingUnmatched
     if (PING && type === 0) { /*@__NOINLINE__*/ pingReply(s, f, o, len, src); return false; }
     // destination unreachable, time exceeded, parameter problem: RFC 1122 §3.2.2 "the ICMP error
@@ -276,7 +278,10 @@ function icmpInput(s: StackState, iface: Iface, f: Uint8Array, hl: number, total
   c[ICMP_ECHO_REPLIES]++;
   c[ICMP_TX]++;
   // the reply to a reassembled request longer than the MTU leaves in fragments (new ring frames)
-  if (FRAGMENTATION && len + 20 > (VLAN > 1 && iface.vlan ? 1496 : 1500)) { fragOutput(s, f, len, 1, from, src, s.cfg.ttl); return false; }
+  if (FRAGMENTATION && (len > 1476 || s.pmtuN !== 0)) {
+    var mtu = pathMtu(s, src, iface);
+    if (len + 20 > mtu) { fragOutput(s, f, len, 1, from, src, s.cfg.ttl, mtu); return false; }
+  }
   return ipOutput(s, f, len, 1, from, src, s.cfg.ttl) === OUT_PARKED;
 }
 

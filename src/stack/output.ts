@@ -12,7 +12,8 @@ import { ifaceSend, take, give } from './ring';
 import { onesSum } from '../wire/checksum';
 import { parseIPv4 } from '../wire/addr';
 import { Route } from './route';
-import { IP_NO_ROUTE, IP_TX, UDP_TX, IP_MULTICAST_LOOP, ARP_UNRESOLVABLE } from './stats';
+import { IP_NO_ROUTE, IP_TX, UDP_TX, IP_MULTICAST_LOOP, ARP_UNRESOLVABLE, IP_DF_REFUSED, IP_NO_FRAME } from './stats';
+import { fragOutput, pathMtu } from './frag';
 
 /** Offset of the UDP payload in a frame we send: 14 + 20 + 8 = 42. */
 export var UDP_PAYLOAD_OFFSET = 42;
@@ -131,31 +132,39 @@ export function ipOutput(s: StackState, f: Uint8Array, payloadLen: number, proto
 /**
  * Sends one UDP datagram of `len` payload octets to dst:dstPort from srcPort (0 = an ephemeral port).
  * The payload is copied from `data` (Uint8Array, array of octets, or a string of 8-bit characters) into a
- * ring frame at offset 42, or written there by `write(buf, 42)` when `data` is null (zero copy).
+ * ring frame at offset 42, or written there by `write(buf, 42)` when `data` is null (zero copy). With
+ * FRAGMENTATION a datagram longer than the path MTU (pathMtu in frag.ts) is built the same way in the send
+ * buffer s.fragBuf and sent in fragments (fragOutput: each fragment's data copied once into a ring frame);
+ * `df` (Don't Fragment) sets DF and refuses such a datagram instead (ip.dfRefused, returns false).
  * `via` forces the interface (multicast, broadcast), else route() chooses. `ttl` < 0 means the default
  * (Config.ttl, or Config.multicastTtl for a group); `loop` null means Config.multicastLoop: deliver a
  * datagram to a group we joined on that interface to our own listeners too (RFC 1112 §6.1).
  * Returns true when sent or parked waiting for ARP; false when dropped (no route, no free frame, ARP
  * queue full, device refused), each counted.
- * @throws Error on a bad address, port, or a payload longer than 1472 octets (no fragmentation).
+ * @throws Error on a bad address, port, or a payload longer than 1472 octets (FRAGMENTATION:
+ * Config.fragmentMaxOctets - 28).
  */
 export function udpSend(s: StackState, dst: string | number, dstPort: number, data: any, len: number,
   write: ((buf: Uint8Array, off: number) => void) | null, srcPort: number, via: Iface | null, ttl: number,
-  loop: boolean | null): boolean {
+  loop: boolean | null, df: boolean): boolean {
   // Argument checks, each one expression on the common path (whole numbers in range compare equal to
   // themselves masked); udpArgError and parseIPv4 throw the errors and parse address text.
   var d = (dst as number) >>> 0;
   if (d !== dst) d = parseIPv4(dst, 'udp.send: address');
-  if ((dstPort & 0xffff) !== dstPort || dstPort === 0 || !(len >= 0 && len <= 1472) || (srcPort & 0xffff) !== srcPort)
-    udpArgError(dstPort, len, srcPort);
+  if ((dstPort & 0xffff) !== dstPort || dstPort === 0 || !(len >= 0 && len <= (FRAGMENTATION ? s.cfg.fragmentMaxOctets - 28 : 1472)) ||
+    (srcPort & 0xffff) !== srcPort) udpArgError(s, dstPort, len, srcPort);
   if (srcPort === 0) srcPort = ephemeralPort(s);
   if (!route(s, d, via)) return false;
   var iface = s.routeIface as Iface;
-  var f = take(s);
+  // Longer than the smallest interface MTU allows, Don't Fragment asked, or a path MTU remembered: the
+  // path MTU decides (big: 0 one frame, 1 fragments from the send buffer, -1 refused, counted).
+  var big = FRAGMENTATION && (len > 1468 || df || s.pmtuN !== 0) ? udpFragPrepare(s, d, iface, len, df) : 0;
+  if (big < 0) return false;
+  var f = big > 0 ? s.fragBuf as Uint8Array : take(s);
   if (f === null) return false;
   if (write !== null) {
     // the application's writer may throw: the frame goes back to the ring, the error to the caller
-    try { write(f, 42); } catch (e) { give(s, f); throw e; }
+    try { write(f, 42); } catch (e) { if (FRAGMENTATION) s.ipFrag = 0; if (big <= 0) give(s, f); throw e; }
   } else if (typeof data === 'string') {
     // Espruino converts natively; elsewhere (Node, JerryScript) a loop over the characters
     if (toUint8Array !== null) f.set(toUint8Array(data), 42);
@@ -175,7 +184,12 @@ export function udpSend(s: StackState, dst: string | number, dstPort: number, da
   }
   s.c[UDP_TX]++;
   var group = (d >>> 28) === 14;
-  var r = ipOutput(s, f, ulen, 17, src, d, ttl >= 0 ? ttl : group ? s.cfg.multicastTtl : s.cfg.ttl);
+  if (ttl < 0) ttl = group ? s.cfg.multicastTtl : s.cfg.ttl;
+  var r = big > 0 ? fragOutput(s, f, ulen, 17, src, d, ttl, s.fragMtu as number) : ipOutput(s, f, ulen, 17, src, d, ttl);
+  if (FRAGMENTATION && df) s.ipFrag = 0;
+  // a datagram sent in fragments is not looped back to our own group listeners (the send buffer holds
+  // no IPv4 header), and the send buffer is not a ring frame
+  if (big > 0) return r !== OUT_DROPPED;
   if (IGMP && group && r === OUT_SENT && (loop === null ? s.cfg.multicastLoop : loop) && iface.groups.indexOf(d) >= 0) {
     s.c[IP_MULTICAST_LOOP]++;
     // a listener sending to its own group is delivered this copy inside its own call: keep its udp.reply
@@ -196,11 +210,36 @@ export function checkPort(p: any, what: string): number {
 }
 
 /** Throws the error for udp.send's ports or payload length (see udpSend). */
-function udpArgError(dstPort: any, len: number, srcPort: any): void {
+function udpArgError(s: StackState, dstPort: any, len: number, srcPort: any): void {
   checkPort(dstPort, 'udp.send: port');
   if (srcPort !== 0) checkPort(srcPort, 'udp.send: source port');
+  if (FRAGMENTATION) {
+    var m = s.cfg.fragmentMaxOctets - 28;
+    throw new Error(ERROR_TEXT ? 'udp.send: length ' + len + ' exceeds ' + m +
+      ' octets (Config.fragmentMaxOctets less IP and UDP headers)' : 'udp.send: length > ' + m);
+  }
   throw new Error(ERROR_TEXT ? 'udp.send: length ' + len + ' exceeds 1472 octets (the MTU less IP and UDP headers; no fragmentation)' :
     'udp.send: length > 1472');
+}
+
+/**
+ * udp.send's choice for a datagram of `len` payload octets to `dst` by `iface` (after route()) that is
+ * longer than 1468 octets, has Don't Fragment asked (`df`), or while a path MTU is remembered: returns 0
+ * when it fits the path MTU in one frame (s.ipFrag then holds DF when asked), -1 when it does not and DF
+ * was asked (refused, counted ip.dfRefused: RFC 791 §3.2 "if the Don't Fragment flag is set, then
+ * internet fragmentation of this datagram is NOT permitted", RFC 1191 §3) or the send buffer cannot be
+ * allocated (ip.noFrame), 1 when it leaves in fragments: the send buffer is in s.fragBuf (allocated on
+ * the first such datagram and kept) and the path MTU in s.fragMtu.
+ */
+function udpFragPrepare(s: StackState, dst: number, iface: Iface, len: number, df: boolean): number {
+  var mtu = pathMtu(s, dst, iface);
+  if (28 + len <= mtu) { if (df) s.ipFrag = 0x4000; return 0; }
+  if (df) { s.c[IP_DF_REFUSED]++; return -1; }
+  if (!s.fragBuf) {
+    try { s.fragBuf = new Uint8Array(s.cfg.fragmentMaxOctets + 14); } catch (e) { s.c[IP_NO_FRAME]++; return -1; }
+  }
+  s.fragMtu = mtu;
+  return 1;
 }
 
 /** The next ephemeral port with no listener (RFC 6335 range from Config), or 0 if all are bound. */

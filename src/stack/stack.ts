@@ -40,6 +40,10 @@ export interface SendOptions {
   ttl?: number;
   multicastLoop?: boolean;
   iface?: Iface | string;
+  /** Don't Fragment (RFC 791 §3.1; FRAGMENTATION builds): set DF in the header, and refuse (return false,
+   *  counted ip.dfRefused) a datagram longer than the path MTU instead of sending it in fragments.
+   *  Default false (UDP datagrams are sent with DF clear). */
+  dontFragment?: boolean;
 }
 
 /** The UDP registrar of a stack: bind listeners to ports, send datagrams. */
@@ -56,13 +60,19 @@ export interface Udp {
    * `srcPort` (default: an ephemeral port). Returns true if sent or waiting for ARP, false if dropped
    * (counted). `options` (reuse one object; sockets do): `ttl` (default Config.ttl, or
    * Config.multicastTtl for a group), `multicastLoop` (default Config.multicastLoop), `iface` (the
-   * interface or its name to send a group or broadcast datagram from).
-   * @throws Error on a bad address or port, or more than 1472 octets.
+   * interface or its name to send a group or broadcast datagram from), `dontFragment` (default false:
+   * set DF, and refuse a datagram longer than the path MTU, counted ip.dfRefused). With FRAGMENTATION
+   * a datagram longer than the path MTU (1500 octets, or less learnt from ICMP "fragmentation needed",
+   * RFC 1191) is built in the send buffer (Config.fragmentMaxOctets + 14 octets, made once) and leaves in
+   * fragments, one ring frame each (RFC 791 §3.2).
+   * @throws Error on a bad address or port, or more than 1472 octets (FRAGMENTATION: more than
+   * Config.fragmentMaxOctets - 28).
    */
   send(address: string | number, port: number, data: Uint8Array | number[] | string, srcPort?: number, options?: SendOptions): boolean;
   /**
    * Zero-copy send: `write(buf, off)` writes exactly `length` payload octets at buf[off..off+length) of
-   * the ring frame (valid only during the call). Same result and errors as send.
+   * the ring frame, or of the send buffer for a datagram sent in fragments (valid only during the call).
+   * Same result and errors as send.
    */
   sendWith(address: string | number, port: number, length: number, write: (buf: Uint8Array, off: number) => void, srcPort?: number, options?: SendOptions): boolean;
   /**
@@ -208,7 +218,7 @@ class UdpApi {
     if ((!data && data !== '') || typeof data.length !== 'number') throw new Error('udp.send: data must be a Uint8Array, an array of octets or a string');
     // without options straight to udpSend (one call fewer per datagram)
     return options ? this.stack.sendOpts(address, port, data, data.length, null, srcPort, options) :
-      udpSend(this.s, address, port, data, data.length, null, srcPort || 0, null, -1, null);
+      udpSend(this.s, address, port, data, data.length, null, srcPort || 0, null, -1, null, false);
   }
   sendWith(address: string | number, port: number, length: number, write: (buf: Uint8Array, off: number) => void, srcPort?: number, options?: SendOptions): boolean {
     if (typeof write !== 'function') throw new Error('udp.sendWith: write must be a function');
@@ -397,7 +407,7 @@ export class Stack {
       lastIcmpErrorMs: -1e15, nextEphemeral: cfg.ephemeralFirst, routeIface: null, routeNextHop: 0,
       timerHooks: [], routes: [], protocols: {}, lastListenerError: null, ethTypes: {},
     };
-    if (FRAGMENTATION) s.ipFrag = 0;
+    if (FRAGMENTATION) { s.ipFrag = 0; s.pmtu = null; s.pmtuN = 0; s.fragBuf = null; s.fragMtu = 1500; }
     if (PING) { s.pings = []; s.pingId = 0; }
     this.state = s;
     this.config = cfg;
@@ -416,12 +426,12 @@ export class Stack {
   /** udp.send and udp.sendWith with their options resolved. @internal */
   sendOpts(address: string | number, port: number, data: any, length: number,
     write: ((buf: Uint8Array, off: number) => void) | null, srcPort: number | undefined, o: SendOptions | undefined): boolean {
-    if (!o) return udpSend(this.state, address, port, data, length, write, srcPort || 0, null, -1, null);
+    if (!o) return udpSend(this.state, address, port, data, length, write, srcPort || 0, null, -1, null, false);
     var via = o.iface === undefined || o.iface === null ? null : this.ifaceArg(o.iface, 0, 'udp.send: options.iface');
     var ttl = o.ttl === undefined ? -1 : o.ttl;
     if (ttl !== -1 && !(ttl >= 0 && ttl <= 255 && Math.floor(ttl) === ttl)) throw new Error('udp.send: options.ttl must be 0..255');
     return udpSend(this.state, address, port, data, length, write, srcPort || 0, via, ttl,
-      o.multicastLoop === undefined ? null : !!o.multicastLoop);
+      o.multicastLoop === undefined ? null : !!o.multicastLoop, FRAGMENTATION && !!o.dontFragment);
   }
 
   /**

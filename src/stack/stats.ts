@@ -261,6 +261,9 @@ export var ICMP_PING_UNMATCHED = STATS_DETAIL ? 104 : 13;
 export var ICMP_PING_BAD_DATA = STATS_DETAIL ? 105 : 27;
 /** Echo requests of ours that got neither a reply nor an error within their timeoutMs. */
 export var ICMP_PING_TIMEOUTS = STATS_DETAIL ? 106 : 27;
+/** "Fragmentation needed" messages about a datagram of ours with a Next-Hop MTU below 68 octets (RFC 1191
+ *  §4; RFC 791: every host link carries 68): ignored; the message is also counted in its outcome. */
+export var ICMP_BAD_NEXT_HOP_MTU = STATS_DETAIL ? 107 : 27;
 
 /**
  * The counters' names by layer, in index order: "layer:name,name|layer:...". A layer may appear again
@@ -277,13 +280,13 @@ export var NAMES = STATS_DETAIL ?
   'noPort,listenerErrors|tcp:rx,tx,tooShort,badChecksum,ignored,refused,resetsSent|ring:exhausted,doubleGive|' +
   'eth:delivered,otherVlan,listenerErrors|arp:macChanged,changeRefused,notLearned,defended|ip:reassembled,' +
   'reasmTimeouts,fragDuplicates,fragOverlaps,fragTooLarge,fragNoBuffer,fragTiny,fragInvalid,fragmentsSent,' +
-  'dfRefused|icmp:echoRequests,pingReplies,fragNeeded,pingUnmatched,pingBadData,pingTimeouts' :
+  'dfRefused|icmp:echoRequests,pingReplies,fragNeeded,pingUnmatched,pingBadData,pingTimeouts,badNextHopMtu' :
   'eth:rx,tx,drop|arp:rx,tx,drop|ip:rx,tx,delivered,drop,multicastLoop|icmp:rx,tx,drop|igmp:rx,tx,drop|' +
   'udp:rx,tx,delivered,drop,listenerErrors|tcp:rx,tx,drop|ring:exhausted,doubleGive|:sink' +
   (ETHERTYPES ? '|eth:delivered' : '|:') + (REASSEMBLY ? '|ip:fragments,reassembled' : '');
 
 /** Length of the counter array. */
-export var COUNTERS = STATS_DETAIL ? 107 : 31;
+export var COUNTERS = STATS_DETAIL ? 108 : 31;
 
 /** The counters as plain objects by layer ({eth: {rx, tx, ...}, ...}): a snapshot for stack.stats(). */
 export function namedCounters(c: Uint32Array): any {

@@ -172,4 +172,14 @@ export interface StackState {
   /** The pings in progress (ping.ts; PING builds) and the identifier the latest one took. */
   pings?: Ping[];
   pingId?: number;
+  /** The path MTU table (frag.ts; FRAGMENTATION builds): PMTU_ENTRIES triples (destination, path MTU in
+   *  octets, expiry in ms; expiry 0 = free), made on the first ICMP "fragmentation needed" remembered. */
+  pmtu?: Float64Array | null;
+  /** Entries of s.pmtu in use (0 lets udp.send skip the table). */
+  pmtuN?: number;
+  /** The send buffer of a datagram sent in fragments (frag.ts): Config.fragmentMaxOctets + 14 octets,
+   *  made on the first datagram that needs it and kept. */
+  fragBuf?: Uint8Array | null;
+  /** The path MTU of the datagram udp.send is sending in fragments (frag.ts). */
+  fragMtu?: number;
 }

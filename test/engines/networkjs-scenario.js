@@ -76,7 +76,7 @@ function burst() {
 function sends() {
   report("burst", { count: got.length, last: got.length ? got[got.length - 1][4] : null, dropped: drv.dropped });
   got = [];
-  report("sendLong", tryIt(function () { sock.send(text(1600), 6000, "192.0.2.1"); }));
+  report("sendLong", tryIt(function () { sock.send(text(3000), 6000, "192.0.2.1"); }));
   sock.send("after", 6000, "192.0.2.1");
   report("sendName", tryIt(function () { sock.send("named", 6000, "printer.example"); }));
   report("sendBadName", tryIt(function () { sock.send("nobody", 6000, "nowhere.example"); }));

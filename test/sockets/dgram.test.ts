@@ -248,14 +248,14 @@ describe('NetworkJS adapter', () => {
     const s = drv.create('127.0.0.1', 0, 2);
     const got: number[] = [];
     a.udp.bind(6000, (buf, off, len) => got.push(len));
-    expect(drv.send(s, frame('192.0.2.1', 6000, 'x'.repeat(1600)), 2)).toBe(8 + 1600);
+    expect(drv.send(s, frame('192.0.2.1', 6000, 'x'.repeat(3000)), 2)).toBe(8 + 3000);
     expect(drv.send(s, frame('192.0.2.1', 0, 'x'), 2)).toBe(9);
     expect(drv.send(s, frame('192.0.2.1', 6000, 'ok'), 2)).toBe(10);
     await run();
     expect(got).toEqual([2]);
     expect(drv.sendErrors).toBe(2);
     expect(log.mock.calls.map((c) => c[0])).toEqual([
-      expect.stringMatching(/^micronet: dgram udp.send: length 1600 exceeds 1472 octets/),
+      expect.stringMatching(/^micronet: dgram udp.send: length 3000 exceeds 2952 octets/),
       expect.stringMatching(/^micronet: dgram udp.send: port: 0 is not a port number/),
     ]);
     expect(drv.lastError).toMatch(/port: 0/);

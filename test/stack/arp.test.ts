@@ -240,7 +240,7 @@ describe('interfaces and API errors', () => {
     expect(() => stack.udp.bind(70000, () => {})).toThrow(/port/);
     expect(() => stack.udp.send('192.0.2.9', 0, 'a')).toThrow(/port/);
     expect(() => stack.udp.send('nope', 7, 'a')).toThrow(/address/);
-    expect(() => stack.udp.send('192.0.2.9', 7, new Uint8Array(1473))).toThrow(/1472/);
+    expect(() => stack.udp.send('192.0.2.9', 7, new Uint8Array(2953))).toThrow(/exceeds 2952 octets \(Config.fragmentMaxOctets/);
     const p = stack.udp.bind(0, () => {});
     expect(p).toBeGreaterThanOrEqual(49152);
     stack.udp.unbind(7);
