@@ -72,6 +72,9 @@ export interface Iface {
    * listens here. The frame is valid only during the call. Null when nobody listens.
    */
   arpHook: ((frame: Uint8Array, off: number) => void) | null;
+  /** @internal When (ms) we last defended our address with an announcement (RFC 5227 §2.4 (b);
+   *  ARP_DEFENCE builds; absent until the first defence). */
+  defendMs?: number;
   /** @internal Called when the link goes up (true) or down (false), as seen by the link checks. */
   linkHook: ((up: boolean) => void) | null;
   /** @internal Until when (ms) an IGMPv1 querier is taken to be present (RFC 2236 §4). */
@@ -168,4 +171,7 @@ export interface StackState {
   /** The flags/fragment-offset field of the next datagram ipOutput writes (FRAGMENTATION builds: frag.ts
    *  sets it around each fragment; 0 otherwise). */
   ipFrag?: number;
+  /** Called on a conflict for an interface's own address (arp.ts; ARP_DEFENCE and API_EXTRAS builds:
+   *  the Stack emits 'conflict' from it), before the core defends. `mac` is a view valid during the call. */
+  onConflict?: (iface: Iface, address: number, mac: Uint8Array) => void;
 }
