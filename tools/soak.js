@@ -125,6 +125,7 @@ s.bind(o.port, '0.0.0.0', () => {
   setTimeout(tick, 50);
 });
 require('readline').createInterface({ input: process.stdin }).on('line', (l) => {
+  if (l === 'count') out({ ev: 'count', received: st.received });
   if (l === 'report') {
     const missing = [];
     for (let i = 0; i < o.count; i++) if (!seen[i]) missing.push(i);
@@ -176,6 +177,10 @@ async function runSoak(options) {
   const log = o.log || (() => undefined);
 
   const bridge = await TapBridge.open({ linuxAddress: LINUX, prefixLength: 24 });
+  // Linux queues what it sends while it resolves micronet's MAC (unres_qlen_bytes, 212,992 by default)
+  // and drops the rest without a counter in the namespace; under faults an ARP exchange can be lost, so
+  // the queue is made large enough for the whole run (a per-interface setting of this namespace).
+  await bridge.ns.run('sh', ['-c', 'echo 16777216 > /proc/sys/net/ipv4/neigh/' + bridge.ifname + '/unres_qlen_bytes']);
   let timer = null;
   let peer = null;
   try {
@@ -311,8 +316,21 @@ async function runSoak(options) {
       if (Date.now() - lastLog > 5000) { lastLog = Date.now(); log('  … micronet sent ' + nextSeq + ', received ' + mn.intact); }
       if (Date.now() - t0 > (o.count / o.rate) * 1000 * 3 + 60000) throw new Error('soak: senders did not finish in time');
     }
-    // Let the last frames arrive and parked frames time out (3 ARP requests, 1 s apart).
-    await sleep(4000);
+    // Let the last frames arrive and parked frames time out (3 ARP requests, 1 s apart): at least 4 s,
+    // then until nothing moves for a full second anywhere on the path (micronet's receive count, the
+    // bridge's frames both ways, the Linux peer's receive count), at most 60 s. A loaded machine moves
+    // the frames late, not never: a fixed wait would count frames still on their way as missing.
+    const drainFrom = Date.now();
+    let lastSig = '', stillSince = Date.now();
+    for (;;) {
+      await sleep(250);
+      child.stdin.write('count\n');
+      const c = await waitEv('count', 10000);
+      const sig = [mn.received, bridge.stats.rxFrames, bridge.stats.txFrames, c.received].join(' ');
+      if (sig !== lastSig) { lastSig = sig; stillSince = Date.now(); }
+      if (Date.now() - drainFrom >= 4000 && Date.now() - stillSince >= 1000) break;
+      if (Date.now() - drainFrom > 60000) { log('soak: the path still moved after 60 s of drain'); break; }
+    }
     const elapsedS = (Date.now() - t0) / 1000;
     child.stdin.write('report\n');
     const linux = await waitEv('report', 10000);

@@ -237,7 +237,8 @@ export interface PingResult {
  * `waitS` seconds plus the sending time — `-W` alone would stop waiting two round trips after the last
  * request once any reply came, calling a slower last reply lost; but with `-w` ping keeps sending
  * until answered, so to show that nothing answers pass `untilAnswered = false` (exactly `count`
- * requests, each awaited `waitS` seconds).
+ * requests, each awaited `waitS` seconds). With `-w`, `received` can exceed `count`: a reply late on a
+ * loaded machine makes ping send another request, and both are answered.
  */
 export async function ping(ns: NetNamespace, address: string, size: number, count = 1, waitS = 2, untilAnswered = true): Promise<PingResult> {
   // One request: 200 ms before ping would send another while awaiting the reply; a burst: 10 ms.

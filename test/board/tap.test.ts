@@ -48,7 +48,7 @@ function linuxChecks(start: (file: string) => Promise<TapBoard>, { file, ip, mul
   test('answers Linux ping (56 and 1472 octets)', async () => {
     for (const size of [56, 1472]) {
       const r = await ping(board!.tap!.ns, ip, size, 3);
-      expect(r.received).toBe(3);
+      expect(r.received).toBeGreaterThanOrEqual(3); // more when a late reply made ping send another (-w)
       expect(r.wrongData).toBe(false);
     }
     expect(board!.errors).toEqual([]);

@@ -131,7 +131,7 @@ describeInterop('DHCP, ACD and DNS against dnsmasq', () => {
     expect(resolver.servers()).toEqual([LINUX]);
     expect(fs.readFileSync(path.join(dir, 'leases'), 'utf8')).toMatch(/02:00:00:00:00:02 192\.0\.2\.100 micronet/);
     const p = await ping(bridge.ns, PINNED, 56, 1);
-    expect(p.received).toBe(1);
+    expect(p.received).toBeGreaterThanOrEqual(1);
   });
 
   test('T1: renewed by a unicast DHCPREQUEST to dnsmasq', async () => {
@@ -207,7 +207,7 @@ describeInterop('DHCP, ACD and DNS against dnsmasq', () => {
       expect(log()).toMatch(/DHCPDECLINE\(\S+\) 192\.0\.2\.100 02:00:00:00:00:02/);
       const addr = leases[0].address;
       const p = await ping(bridge.ns, addr, 56, 1);
-      expect(p.received).toBe(1);
+      expect(p.received).toBeGreaterThanOrEqual(1);
     } finally {
       if (holder !== bridge.ifname) bridge.ns.runSync('ip', ['link', 'del', holder]);
       else bridge.ns.runSync('ip', ['addr', 'del', PINNED + '/32', 'dev', holder]);

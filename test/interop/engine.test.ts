@@ -68,7 +68,7 @@ describeInterop('Linux interop, micronet on the Pico-memory Espruino', () => {
     test('ping from Linux with 0, 56 and 1472 octets', async () => {
       for (const size of [0, 56, 1472]) {
         const r = await ping(board.tap!.ns, MICRONET, size, 3, 5);
-        expect(r.received).toBe(3);
+        expect(r.received).toBeGreaterThanOrEqual(3); // more when a late reply made ping send another (-w)
         expect(r.wrongData).toBe(false);
       }
     });

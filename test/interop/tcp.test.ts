@@ -33,7 +33,9 @@ def pattern(n, seed):
     for i in range(65536, n): b[i] = b[i - 65536]
     return bytes(b)
 def echo_client(host, port, n, seed, out, idx):
-    s = socket.create_connection((host, port), timeout=60)
+    # 200 s per socket call: under faults Linux backs its zero-window probes off exponentially (up to
+    # 120 s), so one lost window update on a loaded machine can leave a gap of over a minute
+    s = socket.create_connection((host, port), timeout=200)
     data = pattern(n, seed)
     got = bytearray()
     def rd():
@@ -61,7 +63,7 @@ elif mode == 'sink':
     # accept one connection, read to EOF, answer the hash and the length, close
     ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(('0.0.0.0', int(sys.argv[2]))); ls.listen(8); print('ready', flush=True)
-    c, a = ls.accept(); c.settimeout(60); h = hashlib.sha256(); n = 0
+    c, a = ls.accept(); c.settimeout(200); h = hashlib.sha256(); n = 0
     while True:
         d = c.recv(65536)
         if not d: break
