@@ -17,7 +17,7 @@
  * repeated next hop writes nothing); a RESOLVED entry confirmed less than Config.arpLockTimeMs ago
  * keeps its MAC against an ARP packet claiming another (arp.changeRefused); only a request addressed to
  * us creates an entry, and only a free one (arp.notLearned); a conflict for our own address is
- * defended once per DEFEND_INTERVAL_MS and reported (RFC 5227 §2.4).
+ * defended once per DEFEND_INTERVAL (10 s) and reported (RFC 5227 §2.4).
  *
  * The ARP packet (RFC 826), after the 14-octet Ethernet header:
  *   0 hardware type (1)  2 protocol type (0x0800)  4 hardware length (6)  5 protocol length (4)
@@ -50,8 +50,6 @@ var ADDR = 0, TIME = 1, STAMP = 2;
 /** Octets per entry in arpBytes: MAC, state, requests, queued. */
 export var ARP_B = 9;
 var STATE = 6, REQUESTS = 7, QUEUED = 8;
-/** RFC 5227 §1.1 DEFEND_INTERVAL: at most one defending announcement per 10 s (§2.4 (b)). */
-export var DEFEND_INTERVAL_MS = 10000;
 
 /** The entry of `address` in any state but FREE, or -1. */
 export function arpFind(iface: Iface, address: number): number {
@@ -126,45 +124,6 @@ function arpLearn(s: StackState, iface: Iface, i: number, address: number, buf: 
 }
 
 /**
- * ARP_DEFENCE: may the packet in f (sender MAC at f[22..28)) update entry i? Yes for a PENDING entry (the
- * answer to our request: the first one wins) and for the MAC it has (a confirmation); a different MAC
- * is refused for a static entry and, within Config.arpLockTimeMs of the entry's last confirmation, for
- * a resolved one (arp.changeRefused); after it the change is taken (arp.macChanged; RFC 826's merge).
- */
-function arpMayUpdate(s: StackState, iface: Iface, i: number, f: Uint8Array): boolean {
-  var b = iface.arpBytes, o = i * ARP_B, st = b[o + STATE];
-  if (st === ARP_PENDING || (b[o] === f[22] && b[o + 1] === f[23] && b[o + 2] === f[24] && b[o + 3] === f[25] &&
-    b[o + 4] === f[26] && b[o + 5] === f[27])) return true;
-  var cfg = s.cfg;
-  if (st === ARP_STATIC || s.now < iface.arpTimes[i * (ARP_W + iface.arpQ) + TIME] - cfg.arpMaxAgeMs + cfg.arpLockTimeMs) {
-    s.c[ARP_CHANGE_REFUSED]++;
-    return false;
-  }
-  s.c[ARP_MAC_CHANGED]++;
-  return true;
-}
-
-/**
- * ARP_DEFENCE: an ARP packet in f claims our address from another MAC (RFC 5227 §2.4). Reports it
- * (s.onConflict: the 'conflict' event), then, if the address is still ours and we have not defended it
- * within DEFEND_INTERVAL_MS, defends it with one announcement (§2.4 (b)) written into f in place.
- */
-function arpConflict(s: StackState, iface: Iface, f: Uint8Array): void {
-  var a = iface.address;
-  if (s.onConflict) s.onConflict(iface, a, f.subarray(22, 28));
-  // §2.4 (b): "if it has not seen any other conflicting ARP packets within the last DEFEND_INTERVAL
-  // seconds" (defendMs is undefined before the first defence: the comparison is then false)
-  if (iface.address !== a || s.now - (iface.defendMs as number) < DEFEND_INTERVAL_MS) return;
-  iface.defendMs = s.now;
-  s.c[ARP_DEFENDED]++;
-  // §2.3 announcement: a request with sender = target = our address, broadcast
-  f[0] = f[1] = f[2] = f[3] = f[4] = f[5] = 0xff;
-  f[32] = f[33] = f[34] = f[35] = f[36] = f[37] = 0;
-  s.c[ARP_REQUESTS_SENT]++;
-  arpSend(s, iface, f, 1, a, a);
-}
-
-/**
  * Writes an ARP packet (RFC 826) of `oper` from us (MAC, `spa`) to target `tha` (null: zeros) / `tpa`
  * at frame[14..42), with its Ethernet header to `dst` (ff:ff:ff:ff:ff:ff for a request), and sends it.
  */
@@ -199,7 +158,23 @@ export function arpInput(s: StackState, iface: Iface, f: Uint8Array, len: number
   if (f[22] === m[0] && f[23] === m[1] && f[24] === m[2] && f[25] === m[3] && f[26] === m[4] && f[27] === m[5]) { c[ARP_LOOPED]++; return; }
   if (spa === iface.address && spa !== 0) {
     c[ARP_CONFLICTS]++;
-    if (ARP_DEFENCE) arpConflict(s, iface, f);
+    // ARP_DEFENCE (written here, not as functions of their own: every top-level name of the module
+    // lengthens Espruino's scope lookups on the per-frame path): report the conflict (s.onConflict,
+    // the 'conflict' event), then, if the address is still ours, defend it with one announcement at
+    // most once per DEFEND_INTERVAL (RFC 5227 §1.1: 10000 ms; §2.4 (b) "if it has not seen any other
+    // conflicting ARP packets within the last DEFEND_INTERVAL seconds"; defendMs is undefined before
+    // the first defence, and the comparison false), written into f in place.
+    if (ARP_DEFENCE) {
+      if (s.onConflict) s.onConflict(iface, spa, f.subarray(22, 28));
+      if (iface.address !== spa || s.now - (iface.defendMs as number) < 10000) return;
+      iface.defendMs = s.now;
+      c[ARP_DEFENDED]++;
+      // §2.3 announcement: a request with sender = target = our address, broadcast
+      f[0] = f[1] = f[2] = f[3] = f[4] = f[5] = 0xff;
+      f[32] = f[33] = f[34] = f[35] = f[36] = f[37] = 0;
+      c[ARP_REQUESTS_SENT]++;
+      arpSend(s, iface, f, 1, spa, spa);
+    }
     return;
   }
   if (spa === 0xffffffff || (spa >>> 28) === 14 || (f[22] & 1)) { c[ARP_BAD_SENDER]++; return; }
@@ -207,7 +182,20 @@ export function arpInput(s: StackState, iface: Iface, f: Uint8Array, len: number
   // "If the pair <protocol type, sender protocol address> is already in my translation table, update
   // the sender hardware address field of the entry with the new information" (RFC 826).
   var e = full && spa !== 0 ? arpFind(iface, spa) : -1;
-  if (e >= 0 && (!ARP_DEFENCE || arpMayUpdate(s, iface, e, f))) arpLearn(s, iface, e, spa, f, 22);
+  // ARP_DEFENCE: a PENDING entry takes the answer to our request (the first one wins), any entry its
+  // own MAC (a confirmation); another MAC is refused for a static entry and, within
+  // Config.arpLockTimeMs of the last confirmation (TIME - arpMaxAgeMs), for a resolved one
+  // (arp.changeRefused); after it the change is taken (arp.macChanged).
+  var ok = e >= 0;
+  if (ARP_DEFENCE && ok) {
+    var b = iface.arpBytes, o = e * ARP_B, st = b[o + STATE];
+    if (st !== ARP_PENDING && (b[o] !== f[22] || b[o + 1] !== f[23] || b[o + 2] !== f[24] || b[o + 3] !== f[25] ||
+      b[o + 4] !== f[26] || b[o + 5] !== f[27])) {
+      ok = st !== ARP_STATIC && s.now >= iface.arpTimes[e * (ARP_W + iface.arpQ) + TIME] - s.cfg.arpMaxAgeMs + s.cfg.arpLockTimeMs;
+      c[ok ? ARP_MAC_CHANGED : ARP_CHANGE_REFUSED]++;
+    }
+  }
+  if (ok) arpLearn(s, iface, e, spa, f, 22);
   if (tpa !== iface.address || iface.address === 0) { c[ARP_NOT_FOR_US]++; return; }
   // "?Am I the target protocol address? Yes: If Merge_flag is false, add the triplet" (RFC 826).
   // A probe (sender address 0, RFC 5227 §2.1.1) teaches nothing. ARP_DEFENCE: nor does a reply we did
