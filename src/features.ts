@@ -104,3 +104,13 @@ export var RAW_ETHERNET = true;
  *  the RST of a closed port, ICMPv6 errors and Packet Too Big (RFC 8201) per connection. Off: the
  *  `ipv6` option throws; micronet-tcp is IPv4 only. */
 export var TCP6 = true;
+
+/** ARP defences (src/stack/arp.ts), keeping RFC 826 interoperability: the cache replaces its least
+ *  recently used entry; an entry confirmed less than Config.arpLockTimeMs ago keeps its MAC against an
+ *  unsolicited ARP claiming another (arp.changeRefused; accepted after it, arp.macChanged); a request's
+ *  sender is learned only into a free entry (arp.notLearned), an unsolicited reply's not at all; a
+ *  conflict for our own address (RFC 5227 §2.4) is defended with one announcement per 10 s
+ *  (arp.defended) and reported by the event 'conflict' (iface, address, mac; API_EXTRAS builds), which
+ *  the DHCP module's conflict detection follows once its address is bound. Off: RFC 826 merging as it
+ *  stands (the newest claim wins, the oldest entry is replaced), conflicts only counted. */
+export var ARP_DEFENCE = true;

@@ -1,7 +1,10 @@
 /**
  * IPv4 Address Conflict Detection (RFC 5227): probe an address before using it, announce it, defend it.
- * Runs on the stack's poll clock (Stack.addTimer) and listens to ARP through the interface's arpHook
- * (one ACD per interface: it owns that hook while it runs).
+ * Runs on the stack's poll clock (Stack.addTimer). While probing it listens to ARP through the
+ * interface's arpHook (one ACD per interface: it owns that hook while it probes). Once bound, on a stack
+ * whose core defends addresses (ARP_DEFENCE with API_EXTRAS: `stack.state.onConflict` is set) it follows
+ * the core's 'conflict' event instead, and the core sends the defending announcement (§2.4 (b)); on a
+ * stack without it, it keeps the arpHook and announces itself.
  *
  * Timing constants (RFC 5227 §1.1), in milliseconds:
  *   PROBE_WAIT 1000       random delay before the first probe, in [0, PROBE_WAIT)
@@ -53,6 +56,9 @@ export interface StackLike {
   };
   configure(iface: any, opts: { address: string | number; netmask: string | number; gateway?: string | number }): any;
   addTimer(fn: (nowMs: number) => void): () => void;
+  /** Present with API_EXTRAS (the 'conflict' event of ARP_DEFENCE builds). */
+  on?: (event: string, fn: (a?: any, b?: any, c?: any) => void) => any;
+  removeListener?: (event: string, fn: (a?: any, b?: any, c?: any) => void) => any;
   ifaceArg(iface: any, dst: number, what: string): any;
   arp: { request(iface: any, sender: string | number, target: string | number): void };
 }
@@ -156,13 +162,22 @@ export class Acd {
     this.sent = 0;
     this.nextMs = 0;
     this.hook();
+    if (this.stack.state.onConflict) {
+      // the core reports conflicts and defends (ARP_DEFENCE): follow its event, not the hook
+      if (this.iface.arpHook === this.arpHookFn) this.iface.arpHook = null;
+      var self = this;
+      if (!this.conflictFn) this.conflictFn = function (name: string, addr: string) { if (name === self.iface.name) self.conflict(parseIPv4(addr, 'address')); };
+      this.stack.on!('conflict', this.conflictFn);
+    }
   }
 
-  /** Stops probing or defending and releases the interface's arpHook (the timer stays, idle). */
+  /** Stops probing or defending and releases the interface's arpHook and the stack's 'conflict'
+   *  listener (the timer stays, idle). */
   stop(): void {
     this.state = ACD_IDLE;
     this.cb = null;
     if (this.iface.arpHook === this.arpHookFn) this.iface.arpHook = null;
+    if (this.conflictFn) this.stack.removeListener!('conflict', this.conflictFn);
   }
 
   /** Stops and removes the timer: the Acd is not used again. */
@@ -172,6 +187,7 @@ export class Acd {
   }
 
   private arpHookFn: ((frame: Uint8Array, off: number) => void) | null = null;
+  private conflictFn: ((name: string, addr: string) => void) | null = null;
 
   private hook(): void {
     var self = this;
@@ -204,8 +220,15 @@ export class Acd {
       }
       return;
     }
-    if (spa !== this.address) return;
-    // §2.4: a conflicting ARP packet while we use the address.
+    if (spa === this.address) this.conflict(spa);
+  }
+
+  /**
+   * §2.4: a conflicting ARP packet for `spa` while we use the address (from the arpHook, or from the
+   * core's 'conflict' event, in which case the core sends the announcement).
+   */
+  private conflict(spa: number): void {
+    if (this.state !== ACD_BOUND || spa !== this.address) return;
     this.stats.defenseConflicts++;
     this.conflicts++;
     var now = this.stack.state.now;
@@ -213,7 +236,7 @@ export class Acd {
       // (b) defend once: record the time and announce.
       this.lastDefendMs = now;
       this.stats.defended++;
-      this.send(this.address, this.address);
+      if (!this.stack.state.onConflict) this.send(this.address, this.address);
       return;
     }
     // (c) a second conflict within DEFEND_INTERVAL: give the address up.

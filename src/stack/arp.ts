@@ -5,23 +5,32 @@
  *
  * The cache is struct-of-arrays, allocated once with the interface (iface.ts): entry i has
  *   arpTimes[i * ARP_W + ...]  ADDR (unsigned 32-bit), TIME (PENDING: next request is due; RESOLVED:
- *                              expiry; ms), STAMP (created or last confirmed, ms, for eviction), then
- *                              the lengths of its parked frames (LEN0 + k)
+ *                              expiry, i.e. confirmed at TIME - arpMaxAgeMs; ms), STAMP (for eviction:
+ *                              created or last confirmed; ARP_DEFENCE builds: created or last sent
+ *                              to, ms), then the lengths of its parked frames (LEN0 + k)
  *   arpBytes[i * 9 + ...]      MAC (6 octets), STATE, REQUESTS sent, QUEUED frames
  *   arpQueue[i * q + k]        its k-th parked frame (q = Config.arpQueueLength)
  * A few typed arrays cost far fewer JsVar blocks on Espruino than an object per entry.
+ *
+ * Defences (ARP_DEFENCE builds), within RFC 826's rules: the least recently used entry is replaced
+ * (STAMP is written when arpOutput moves from one next hop to another, so the per-frame path of a
+ * repeated next hop writes nothing); a RESOLVED entry confirmed less than Config.arpLockTimeMs ago
+ * keeps its MAC against an ARP packet claiming another (arp.changeRefused); only a request addressed to
+ * us creates an entry, and only a free one (arp.notLearned); a conflict for our own address is
+ * defended once per DEFEND_INTERVAL (10 s) and reported (RFC 5227 §2.4).
  *
  * The ARP packet (RFC 826), after the 14-octet Ethernet header:
  *   0 hardware type (1)  2 protocol type (0x0800)  4 hardware length (6)  5 protocol length (4)
  *   6 operation (1 request, 2 reply)  8 sender MAC  14 sender address  18 target MAC  24 target address
  */
 import { StackState, Iface } from './types';
-import { ARP } from '../features';
+import { ARP, ARP_DEFENCE } from '../features';
 import { ifaceSend, take, give } from './ring';
 import {
   ARP_RX, ARP_TX, ARP_REPLIES_SENT, ARP_REPLIES_RECEIVED, ARP_REQUESTS_SENT, ARP_INVALID, ARP_NOT_FOR_US,
   ARP_BAD_OPERATION, ARP_LOOPED, ARP_CONFLICTS, ARP_BAD_SENDER, ARP_DISABLED, ARP_QUEUE_FULL, ARP_TIMEOUTS,
-  ARP_EVICTIONS, ARP_EVICTED_FRAMES, ARP_UNRESOLVABLE,
+  ARP_EVICTIONS, ARP_EVICTED_FRAMES, ARP_UNRESOLVABLE, ARP_MAC_CHANGED, ARP_CHANGE_REFUSED, ARP_NOT_LEARNED,
+  ARP_DEFENDED,
 } from './stats';
 
 /** Entry states. */
@@ -68,15 +77,18 @@ function arpRelease(s: StackState, iface: Iface, i: number, send: boolean): numb
 }
 
 /**
- * Takes an entry for a new address: a free one, else the oldest non-static one (its parked frames are
- * dropped and counted as evictions). Returns -1 when every entry is static.
+ * Takes an entry for a new address: a free one, else (when `evict`) the non-static one of the smallest
+ * STAMP: the oldest, or in ARP_DEFENCE builds the least recently used (its parked frames are dropped and
+ * counted as evictions). Returns -1 when every entry is static, or none is free and `evict` is false.
  */
-function arpAlloc(s: StackState, iface: Iface, address: number): number {
+function arpAlloc(s: StackState, iface: Iface, address: number, evict: boolean): number {
   var b = iface.arpBytes, t = iface.arpTimes, w = ARP_W + iface.arpQ, best = -1;
+  // the entry used last was used until now (its STAMP is when it became the last)
+  if (ARP_DEFENCE) t[iface.arpLast * w + STAMP] = s.now;
   for (var i = 0; i < iface.arpSize; i++) {
     var st = b[i * ARP_B + STATE];
     if (st === ARP_FREE) { best = i; break; }
-    if (st !== ARP_STATIC && (best < 0 || t[i * w + STAMP] < t[best * w + STAMP])) best = i;
+    if (evict && st !== ARP_STATIC && (best < 0 || t[i * w + STAMP] < t[best * w + STAMP])) best = i;
   }
   if (best >= 0 && b[best * ARP_B + STATE] !== ARP_FREE) {
     s.c[ARP_EVICTIONS]++;
@@ -96,7 +108,10 @@ function arpAlloc(s: StackState, iface: Iface, address: number): number {
  * flushing frames parked on it. Static entries are never overwritten by the network.
  */
 function arpLearn(s: StackState, iface: Iface, i: number, address: number, buf: Uint8Array, macOff: number): void {
-  if (i < 0) i = arpAlloc(s, iface, address);
+  // ARP_DEFENCE: learning from a packet never evicts an entry (a flood of senders cannot push out the
+  // next hops in use)
+  if (i < 0) i = arpAlloc(s, iface, address, !ARP_DEFENCE);
+  if (ARP_DEFENCE && i < 0) { s.c[ARP_NOT_LEARNED]++; return; }
   var b = iface.arpBytes, o = i * ARP_B;
   if (i < 0 || b[o + STATE] === ARP_STATIC) return;
   b.set(buf.subarray(macOff, macOff + 6), o);
@@ -104,7 +119,7 @@ function arpLearn(s: StackState, iface: Iface, i: number, address: number, buf: 
   b[o + STATE] = ARP_RESOLVED;
   var t = iface.arpTimes, w = ARP_W + iface.arpQ;
   t[i * w + TIME] = s.now + s.cfg.arpMaxAgeMs;
-  t[i * w + STAMP] = s.now;
+  if (!ARP_DEFENCE) t[i * w + STAMP] = s.now;
   if (wasPending) arpRelease(s, iface, i, true);
 }
 
@@ -141,17 +156,51 @@ export function arpInput(s: StackState, iface: Iface, f: Uint8Array, len: number
   var tpa = ((f[38] << 24) | (f[39] << 16) | (f[40] << 8) | f[41]) >>> 0;
   var m = iface.mac;
   if (f[22] === m[0] && f[23] === m[1] && f[24] === m[2] && f[25] === m[3] && f[26] === m[4] && f[27] === m[5]) { c[ARP_LOOPED]++; return; }
-  if (spa === iface.address && spa !== 0) { c[ARP_CONFLICTS]++; return; }
+  if (spa === iface.address && spa !== 0) {
+    c[ARP_CONFLICTS]++;
+    // ARP_DEFENCE (written here, not as functions of their own: every top-level name of the module
+    // lengthens Espruino's scope lookups on the per-frame path): report the conflict (s.onConflict,
+    // the 'conflict' event), then, if the address is still ours, defend it with one announcement at
+    // most once per DEFEND_INTERVAL (RFC 5227 §1.1: 10000 ms; §2.4 (b) "if it has not seen any other
+    // conflicting ARP packets within the last DEFEND_INTERVAL seconds"; defendMs is undefined before
+    // the first defence, and the comparison false), written into f in place.
+    if (ARP_DEFENCE) {
+      if (s.onConflict) s.onConflict(iface, spa, f.subarray(22, 28));
+      if (iface.address !== spa || s.now - (iface.defendMs as number) < 10000) return;
+      iface.defendMs = s.now;
+      c[ARP_DEFENDED]++;
+      // §2.3 announcement: a request with sender = target = our address, broadcast
+      f[0] = f[1] = f[2] = f[3] = f[4] = f[5] = 0xff;
+      f[32] = f[33] = f[34] = f[35] = f[36] = f[37] = 0;
+      c[ARP_REQUESTS_SENT]++;
+      arpSend(s, iface, f, 1, spa, spa);
+    }
+    return;
+  }
   if (spa === 0xffffffff || (spa >>> 28) === 14 || (f[22] & 1)) { c[ARP_BAD_SENDER]++; return; }
   var full = ARP === 2 && iface.arpMode === 2;
   // "If the pair <protocol type, sender protocol address> is already in my translation table, update
   // the sender hardware address field of the entry with the new information" (RFC 826).
   var e = full && spa !== 0 ? arpFind(iface, spa) : -1;
-  if (e >= 0) arpLearn(s, iface, e, spa, f, 22);
+  // ARP_DEFENCE: a PENDING entry takes the answer to our request (the first one wins), any entry its
+  // own MAC (a confirmation); another MAC is refused for a static entry and, within
+  // Config.arpLockTimeMs of the last confirmation (TIME - arpMaxAgeMs), for a resolved one
+  // (arp.changeRefused); after it the change is taken (arp.macChanged).
+  var ok = e >= 0;
+  if (ARP_DEFENCE && ok) {
+    var b = iface.arpBytes, o = e * ARP_B, st = b[o + STATE];
+    if (st !== ARP_PENDING && (b[o] !== f[22] || b[o + 1] !== f[23] || b[o + 2] !== f[24] || b[o + 3] !== f[25] ||
+      b[o + 4] !== f[26] || b[o + 5] !== f[27])) {
+      ok = st !== ARP_STATIC && s.now >= iface.arpTimes[e * (ARP_W + iface.arpQ) + TIME] - s.cfg.arpMaxAgeMs + s.cfg.arpLockTimeMs;
+      c[ok ? ARP_MAC_CHANGED : ARP_CHANGE_REFUSED]++;
+    }
+  }
+  if (ok) arpLearn(s, iface, e, spa, f, 22);
   if (tpa !== iface.address || iface.address === 0) { c[ARP_NOT_FOR_US]++; return; }
   // "?Am I the target protocol address? Yes: If Merge_flag is false, add the triplet" (RFC 826).
-  // A probe (sender address 0, RFC 5227 §2.1.1) teaches nothing.
-  if (full && e < 0 && spa !== 0) arpLearn(s, iface, -1, spa, f, 22);
+  // A probe (sender address 0, RFC 5227 §2.1.1) teaches nothing. ARP_DEFENCE: nor does a reply we did
+  // not ask for (an entry we asked for exists, PENDING).
+  if (full && e < 0 && spa !== 0 && (!ARP_DEFENCE || oper === 1)) arpLearn(s, iface, -1, spa, f, 22);
   if (oper !== 1) { c[ARP_REPLIES_RECEIVED]++; return; }
   // Reply in place: target := sender, sender := us, operation := reply (RFC 826).
   f.set(f.subarray(22, 32), 32);
@@ -184,8 +233,10 @@ export function arpOutput(s: StackState, iface: Iface, f: Uint8Array, len: numbe
   var b = iface.arpBytes, t = iface.arpTimes, q = iface.arpQ, w = ARP_W + q;
   var e = iface.arpLast;
   if (b[e * ARP_B + STATE] === ARP_FREE || t[e * w + ADDR] !== nextHop) {
+    // LRU (ARP_DEFENCE): the entry used last was used until now, and so is the one taking its place
+    if (ARP_DEFENCE) t[e * w + STAMP] = s.now;
     e = arpFind(iface, nextHop);
-    if (e >= 0) iface.arpLast = e;
+    if (e >= 0) { iface.arpLast = e; if (ARP_DEFENCE) t[e * w + STAMP] = s.now; }
   }
   var st = e >= 0 ? b[e * ARP_B + STATE] : ARP_FREE;
   if (st === ARP_RESOLVED || st === ARP_STATIC) {
@@ -200,8 +251,9 @@ export function arpOutput(s: StackState, iface: Iface, f: Uint8Array, len: numbe
     return ifaceSend(s, iface, f, len) ? OUT_SENT : OUT_DROPPED;
   }
   if (e < 0) {
-    e = arpAlloc(s, iface, nextHop);
+    e = arpAlloc(s, iface, nextHop, true);
     if (e < 0) { s.c[ARP_QUEUE_FULL]++; return OUT_DROPPED; }
+    if (ARP_DEFENCE) iface.arpLast = e;
     b[e * ARP_B + STATE] = ARP_PENDING;
     b[e * ARP_B + REQUESTS] = 1;
     t[e * w + TIME] = s.now + s.cfg.arpRetryMs;
@@ -244,7 +296,7 @@ export function arpTimer(s: StackState, iface: Iface, now: number): void {
  */
 export function arpAddStatic(s: StackState, iface: Iface, address: number, mac: Uint8Array): void {
   var i = arpFind(iface, address);
-  if (i < 0) i = arpAlloc(s, iface, address);
+  if (i < 0) i = arpAlloc(s, iface, address, true);
   if (i < 0) throw new Error('arp.add: ' + iface.name + "'s ARP cache is all static (arpCacheSize)");
   var b = iface.arpBytes, parked = b[i * ARP_B + STATE] === ARP_PENDING;
   b.set(mac, i * ARP_B);

@@ -1,4 +1,4 @@
-import { ERROR_TEXT, REASSEMBLY, FRAGMENTATION } from '../features';
+import { ERROR_TEXT, REASSEMBLY, FRAGMENTATION, ARP_DEFENCE } from '../features';
 
 /**
  * Every limit of the stack in one place, with its default and why (the lwIP "opts" file).
@@ -34,6 +34,15 @@ export interface Config {
    *  requires a timeout; Linux keeps entries reachable for 15-45 s, lwIP 5 min). Range
    *  1000..3600000 (1 s to 1 h). */
   arpMaxAgeMs: number;
+  /** Milliseconds after an ARP entry was confirmed (resolved by a reply to our request, or its MAC heard
+   *  again in an ARP packet) during which an unsolicited ARP packet claiming the address for another
+   *  MAC is refused (arp.changeRefused); after it the claim is taken (arp.macChanged, RFC 826's merge).
+   *  Linux's `locktime` is 1 s, meant to pick the first of several proxy answers; micronet confirms
+   *  entries by ARP only, so 5 s also outlasts a forger racing the owner's answer and the burst of a
+   *  poisoning tool, while a host that really moved its address (RFC 5227 §2.3 announces twice, 2 s
+   *  apart) is followed at most 5 s late. Range 0..60000 (0: every claim is taken, as RFC 826 alone;
+   *  at most a minute, a fraction of arpMaxAgeMs). Present only in ARP_DEFENCE builds. */
+  arpLockTimeMs: number;
   /** Minimum milliseconds between two ICMP error messages (RFC 1122 §3.2.2: errors SHOULD be rate
    *  limited). Range 0..60000 (0: no limit). */
   icmpErrorIntervalMs: number;
@@ -122,6 +131,7 @@ export var DEFAULTS: Config = {
 } as Config;
 // the options of features a build may leave out: absent there (an unknown option)
 if (FRAGMENTATION) { DEFAULTS.fragmentMaxOctets = 2980; DEFAULTS.pathMtuAgeMs = 600000; }
+if (ARP_DEFENCE) DEFAULTS.arpLockTimeMs = 5000;
 if (REASSEMBLY) { DEFAULTS.reassemblyBuffers = 1; DEFAULTS.reassemblyMaxOctets = 2980; DEFAULTS.reassemblyTimeoutMs = 30000; }
 
 /**
@@ -133,7 +143,8 @@ var RANGE_TEXT = 'frames 2 64,frameSize 1514 1522,ttl 1 255,arpCacheSize 1 64,ar
   'arpQueueLength 1 16,arpMaxAgeMs 1000 3600000,icmpErrorIntervalMs 0 60000,maxFramesPerPoll 1 64,timerIntervalMs 1 1000,' +
   'linkCheckMs 100 60000,ephemeralFirst 1 65535,ephemeralLast 1 65535,multicastTtl 0 255,igmpRobustness 1 10,' +
   'igmpUnsolicitedReportIntervalMs 100 60000,' + (REASSEMBLY ? 'reassemblyBuffers 0 8,reassemblyMaxOctets 576 65535,' +
-  'reassemblyTimeoutMs 1000 120000,' : '') + (FRAGMENTATION ? 'fragmentMaxOctets 1500 65535,pathMtuAgeMs 60000 7200000,' : '');
+  'reassemblyTimeoutMs 1000 120000,' : '') + (FRAGMENTATION ? 'fragmentMaxOctets 1500 65535,pathMtuAgeMs 60000 7200000,' : '') +
+  (ARP_DEFENCE ? 'arpLockTimeMs 0 60000,' : '');
 
 /** The [least, greatest] of numeric option `name`, or null when it has no range (not numeric). */
 export function range(name: string): number[] | null {

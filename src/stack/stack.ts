@@ -29,7 +29,7 @@ import { igmpJoin, igmpLeave, igmpTimer, igmpRejoin, igmpSyncFilter } from './ig
 import { Route, RouteSpec, routeParse, routeInsert, routesForIface, routesRemove, routeFormat } from './route';
 import { onesSum } from '../wire/checksum';
 import { parseIPv4, parseMac, prefixLength, formatMac, formatIPv4 } from '../wire/addr';
-import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT, PROTOCOLS, UDP_REPLY, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION, PING } from '../features';
+import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT, PROTOCOLS, UDP_REPLY, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION, PING, ARP_DEFENCE } from '../features';
 import { Ping, PingResult, pingTimer, pingStop } from './ping';
 import { reasmTimer } from './reasm';
 import { vlanAttach } from './vlan';
@@ -350,13 +350,17 @@ export interface Stack {
    * - 'link' (up: boolean, iface: string) when an interface's link goes down or comes back (seen by the
    *   link checks, every Config.linkCheckMs);
    * - 'ip' (info, iface: string) when configure() or setIP() gives an interface new addressing (info as
-   *   getIP gives it).
+   *   getIP gives it);
+   * - 'conflict' (iface: string, address: string, mac: string) when an ARP packet from another MAC claims
+   *   an interface's own address (RFC 5227 §2.4; ARP_DEFENCE builds), before the stack defends it (one
+   *   announcement per 10 s). A listener may give the address up (configure() to 0.0.0.0): then the
+   *   stack does not defend it.
    */
-  on(event: string, fn: (a?: any, b?: any) => void): Stack;
+  on(event: string, fn: (a?: any, b?: any, c?: any) => void): Stack;
   /** Removes a listener added with on(). */
   removeListener(event: string, fn: (a?: any, b?: any) => void): Stack;
   /** Calls the listeners of `event`; an exception in one is counted (udp.listenerErrors). */
-  emit(event: string, a?: any, b?: any): boolean;
+  emit(event: string, a?: any, b?: any, c?: any): boolean;
   /**
    * The addressing of an interface in the built-in WIZnet module's shape: {ip, subnet, gateway, mac}
    * (strings; gateway "0.0.0.0" when none). `iface` defaults to the first interface. With a callback,
@@ -395,7 +399,7 @@ export class Stack {
   private nextTimerMs: number;
   private nextLinkMs: number;
   /** Event listeners by event name (on/emit). @internal */
-  listeners: { [event: string]: ((a?: any, b?: any) => void)[] };
+  listeners: { [event: string]: ((a?: any, b?: any, c?: any) => void)[] };
 
   constructor(options?: Partial<Config>) {
     var cfg = makeConfig(options);
@@ -415,6 +419,10 @@ export class Stack {
     this.nextTimerMs = -1e15;
     this.nextLinkMs = -1e15;
     this.listeners = {};
+    var self = this;
+    if (ARP_DEFENCE && API_EXTRAS && ARP === 2) s.onConflict = function (iface: Iface, address: number, mac: Uint8Array) {
+      self.emit('conflict', iface.name, formatIPv4(address), formatMac(mac));
+    };
     this.udp = new UdpApi(this);
     if (PROTOCOLS) (this as any).ip = new IpApi(this);
     if (ARP > 0) (this as any).arp = new ArpApi(this);
@@ -614,7 +622,7 @@ export interface Stack {
  *  declarations below). */
 var SP: any = Stack.prototype;
 if (API_EXTRAS) {
-  SP.on = function (this: Stack, event: string, fn: (a?: any, b?: any) => void): Stack {
+  SP.on = function (this: Stack, event: string, fn: (a?: any, b?: any, c?: any) => void): Stack {
     var l = this.listeners[event] || (this.listeners[event] = []);
     l.push(fn);
     return this;
@@ -626,12 +634,12 @@ if (API_EXTRAS) {
     return this;
   };
 
-  SP.emit = function (this: Stack, event: string, a?: any, b?: any): boolean {
+  SP.emit = function (this: Stack, event: string, a?: any, b?: any, c?: any): boolean {
     var l = this.listeners[event];
     if (!l || l.length === 0) return false;
     l = l.slice();
     for (var i = 0; i < l.length; i++) {
-      try { l[i](a, b); } catch (e) { this.state.c[UDP_LISTENER_ERRORS]++; this.state.lastListenerError = e; }
+      try { l[i](a, b, c); } catch (e) { this.state.c[UDP_LISTENER_ERRORS]++; this.state.lastListenerError = e; }
     }
     return true;
   };

@@ -73,6 +73,9 @@ export interface Iface {
    * listens here. The frame is valid only during the call. Null when nobody listens.
    */
   arpHook: ((frame: Uint8Array, off: number) => void) | null;
+  /** @internal When (ms) we last defended our address with an announcement (RFC 5227 §2.4 (b);
+   *  ARP_DEFENCE builds; absent until the first defence). */
+  defendMs?: number;
   /** @internal Called when the link goes up (true) or down (false), as seen by the link checks. */
   linkHook: ((up: boolean) => void) | null;
   /** @internal Until when (ms) an IGMPv1 querier is taken to be present (RFC 2236 §4). */
@@ -182,4 +185,7 @@ export interface StackState {
   fragBuf?: Uint8Array | null;
   /** The path MTU of the datagram udp.send is sending in fragments (frag.ts). */
   fragMtu?: number;
+  /** Called on a conflict for an interface's own address (arp.ts; ARP_DEFENCE and API_EXTRAS builds:
+   *  the Stack emits 'conflict' from it), before the core defends. `mac` is a view valid during the call. */
+  onConflict?: (iface: Iface, address: number, mac: Uint8Array) => void;
 }

@@ -91,7 +91,8 @@ describe('ARP', () => {
   });
 
   test('a request for another address refreshes an entry we already have (RFC 826 merge)', () => {
-    const { peer, stack } = setup();
+    // lock time 0: the merge as RFC 826 has it (arp-defence.test.ts tests the lock)
+    const { peer, stack } = setup({ arpLockTimeMs: 0 });
     peer.send(arpFrame(1, BCAST, PEER_MAC, PEER_IP, [0, 0, 0, 0, 0, 0], ip(US)));
     stack.poll(0);
     const moved = [0x02, 0xbb, 0, 0, 0, 0x09];
@@ -209,14 +210,16 @@ describe('ARP', () => {
     expect(stack.stats().arp.disabled).toBe(1);
   });
 
-  test('a sender claiming our address from another MAC is a counted conflict, not learned', () => {
+  test('a sender claiming our address from another MAC is a counted conflict, not learned, not answered', () => {
     const { stack, peer } = setup();
     stack.poll(0);
     peer.seen = [];
     peer.send(arpFrame(1, BCAST, PEER_MAC, ip(US), [0, 0, 0, 0, 0, 0], ip(US)));
     stack.poll(10);
     expect(stack.stats().arp.conflicts).toBe(1);
-    expect(peer.seen).toHaveLength(0);
+    expect(stack.arp.lookup(US)).toBeNull();
+    // only the defending announcement (ARP_DEFENCE; timing in arp-defence.test.ts), no reply
+    expect(peer.arps().map((f) => f.readUInt16BE(20))).toEqual([1]);
   });
 });
 

@@ -251,12 +251,16 @@ describe('arp drops', () => {
     expect(sent).toEqual([]);
   });
 
-  test('conflicts: another MAC claims our address (RFC 5227 §2.4), no reply', () => {
+  test('conflicts: another MAC claims our address (RFC 5227 §2.4), no reply; defended with one announcement', () => {
     const r = rig({ peerKnown: false });
     let sent: Uint8Array[] = [];
     const claim = arpFrame({ op: 1, sha: OTHER_MAC, spa: US_IP, tpa: US_IP });
-    expect(r.drops(() => { sent = r.deliver(claim); })).toEqual({ 'arp.conflicts': 1 });
-    expect(sent).toEqual([]);
+    expect(r.drops(() => { sent = r.deliver(claim); })).toEqual({ 'arp.conflicts': 1, 'arp.defended': 1 });
+    // ARP_DEFENCE: the announcement of §2.4 (b), broadcast, sender = target = our address
+    expect(sent.length).toBe(1);
+    const a = parseArp(parseEthernet(sent[0]).payload);
+    expect([parseEthernet(sent[0]).dst, a.op, a.sha, a.spa, a.tpa]).toEqual(['ff:ff:ff:ff:ff:ff', 1, US_MAC, US_IP, US_IP]);
+    expect(r.stack.stats().arp.defended).toBe(1);
     expect(r.stack.arp.lookup(US_IP)).toBeNull();
   });
 
