@@ -265,7 +265,9 @@ function budget(o, names) {
     row.stored = storedModules(['micronet', 'micronet-enc28j60'], dist, 'espruino-pico', PICO_STORAGE);
     row.storedMdbt = storedModules(['micronet', 'micronet-enc28j60'], dist, 'espruino-mdbt42q', 40960);
     row.memory = memory('enc28j60', dist, 'espruino-pico');
-    row.memoryMdbt = memory('enc28j60', dist, 'espruino-mdbt42q');
+    // a build whose modules do not fit the MDBT42Q's Storage cannot be set up there at all
+    row.memoryMdbt = row.storedMdbt.fits ? memory('enc28j60', dist, 'espruino-mdbt42q')
+      : { chip: 'enc28j60', engine: 'espruino-mdbt42q', outOfMemory: true, notStored: true, after: 'none: the modules do not fit Storage' };
     // the echo benchmarks answer unicast: a build without ARP (multicast only) cannot, and gets none
     row.noArp = /"ARP": 0\b/.test(profileText(dist));
     row.spi = row.noArp ? null : spi.spiPerEcho('enc28j60', dist, 20);

@@ -59,8 +59,9 @@ describeEngines(['espruino-pico'], 'budget figures on the Pico build', () => {
     const pico = rows.find((r: any) => r.board === 'boards/pico-enc28j60.js');
     expect(pico.modules.map((m: [string, number]) => m[0])).toEqual(['micronet', 'micronet-enc28j60']);
     // 41,636 before issue 12's work, 37,016 after it with every feature of the full build (udp.reply, the EtherType hook, VLAN, reassembly; a board uses a profile),
-    // 40,116 with the ping client and raw EtherTypes (micronet.tok 32,033 -> 34,998)
-    expect(pico.used).toBeLessThanOrEqual(Math.round(40116 * 1.02));
+    // 40,116 with the ping client and raw EtherTypes (micronet.tok 32,033 -> 34,998), 41,856 with UDP
+    // fragmentation, path MTU and the ARP defences
+    expect(pico.used).toBeLessThanOrEqual(Math.round(41856 * 1.02));
   }, ENGINE_TEST_MS);
 
   test('budget per profile: each profile\'s UDP board stored and set up on the Pico and on the MDBT42Q build, within 5 % of the figures measured', () => {
@@ -70,7 +71,7 @@ describeEngines(['espruino-pico'], 'budget figures on the Pico build', () => {
     for (const r of rows) by[r.profile] = r;
     // measured (2v29, .tok modules): stored octets and setup blocks without frame data on the Pico build
     const MEASURED_PROFILES: Record<string, { stored: number; blocks: number }> = {
-      full: { stored: 40116, blocks: 2286 },
+      full: { stored: 41856, blocks: 2286 },
       'udp-board': { stored: 23320, blocks: 1685 },
       'cyphal-node': { stored: 19520, blocks: 1459 },
     };
