@@ -33,10 +33,13 @@
   // The header and the data are written apart, and a Uint8Array is not copied: the shim is not on a
   // real board, so it must not spend the blocks of a frame-sized copy the board's script would not
   // (a Pico running a web server has about 450 blocks free while a TCP segment is read).
-  function request(op, bus, pin, u) {
-    var t = (getTime() * 1e6) >>> 0, n = u.length;
+  function head(op, bus, pin, n) {
+    var t = (getTime() * 1e6) >>> 0;
     REQ.write(new Uint8Array([op, bus, pin < 0 ? 255 : pin, t & 255, (t >> 8) & 255, (t >> 16) & 255, t >>> 24, n & 255, n >> 8]));
-    if (n) REQ.write(u);
+  }
+  function request(op, bus, pin, u) {
+    head(op, bus, pin, u.length);
+    if (u.length) REQ.write(u);
   }
   // A request [octets..., {data: v, count: k}] (the W5500 driver's RX read) is written without
   // building its k octets here: a real SPI.send allocates only the answer.
@@ -49,8 +52,7 @@
     if (tail) {
       u = E.toUint8Array(d.slice(0, d.length - 1));
       n = u.length + tail.count;
-      var t = (getTime() * 1e6) >>> 0, pin = idx(cs);
-      REQ.write(new Uint8Array([83, busOf(spi), pin < 0 ? 255 : pin, t & 255, (t >> 8) & 255, (t >> 16) & 255, t >>> 24, n & 255, n >> 8]));
+      head(83, busOf(spi), idx(cs), n);
       if (u.length) REQ.write(u);
       var fill = new Uint8Array(tail.count < 256 ? tail.count : 256);
       fill.fill(tail.data & 255);
