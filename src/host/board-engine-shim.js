@@ -33,16 +33,37 @@
   // The header and the data are written apart, and a Uint8Array is not copied: the shim is not on a
   // real board, so it must not spend the blocks of a frame-sized copy the board's script would not
   // (a Pico running a web server has about 450 blocks free while a TCP segment is read).
-  function request(op, bus, pin, u) {
-    var t = (getTime() * 1e6) >>> 0, n = u.length;
+  function head(op, bus, pin, n) {
+    var t = (getTime() * 1e6) >>> 0;
     REQ.write(new Uint8Array([op, bus, pin < 0 ? 255 : pin, t & 255, (t >> 8) & 255, (t >> 16) & 255, t >>> 24, n & 255, n >> 8]));
-    if (n) REQ.write(u);
+  }
+  function request(op, bus, pin, u) {
+    head(op, bus, pin, u.length);
+    if (u.length) REQ.write(u);
+  }
+  // A request [octets..., {data: v, count: k}] (the W5500 driver's RX read) is written without
+  // building its k octets here: a real SPI.send allocates only the answer.
+  function countTail(d) {
+    var t = Array.isArray(d) && d.length ? d[d.length - 1] : null;
+    return t && typeof t === "object" && !Array.isArray(t) && typeof t.count === "number" && typeof t.data === "number" ? t : null;
   }
   function spiSend(spi, d, cs) {
-    var u = d instanceof Uint8Array ? d : E.toUint8Array(d);
-    request(83, busOf(spi), idx(cs), u);
+    var tail = countTail(d), u, n, j;
+    if (tail) {
+      u = E.toUint8Array(d.slice(0, d.length - 1));
+      n = u.length + tail.count;
+      head(83, busOf(spi), idx(cs), n);
+      if (u.length) REQ.write(u);
+      var fill = new Uint8Array(tail.count < 256 ? tail.count : 256);
+      fill.fill(tail.data & 255);
+      for (j = 0; j < tail.count; j += fill.length) REQ.write(tail.count - j < fill.length ? new Uint8Array(fill.buffer, 0, tail.count - j) : fill);
+    } else {
+      u = d instanceof Uint8Array ? d : E.toUint8Array(d);
+      n = u.length;
+      request(83, busOf(spi), idx(cs), u);
+    }
     // the answer is read in pieces into one array: a real SPI.send allocates that array only
-    var n = u.length, r = new Uint8Array(n), o = 0, c;
+    var r = new Uint8Array(n), o = 0, c;
     while (o < n) {
       c = RSP.read(n - o < 256 ? n - o : 256);
       if (!c) throw new Error("bench: the answer FIFO closed");

@@ -28,8 +28,8 @@
  *
  * What the board's figures include that a board's would not: the shim's JavaScript per SPI call and per
  * pin read (about ten statements; its functions cost a few hundred blocks, reported as `shimBlocks`),
- * and the board script's text while its top level runs (a file run keeps it in RAM until the last
- * statement; a board keeps only what it defines). Board CPU time (`cpuMs()`) is the Espruino process's
+ * and two globals of the statement loader (the script runs one top-level statement at a time, as an
+ * upload streamed into the REPL does: see scriptRecords). Board CPU time (`cpuMs()`) is the Espruino process's
  * own (from /proc): the simulators' time is this process's, not counted. Time on the board is wall time.
  */
 import * as fs from 'fs';
@@ -105,6 +105,36 @@ function pinName(i: number): string {
   return String.fromCharCode(65 + (i >> 4)) + (i & 15);
 }
 
+/**
+ * The script as an upload sends it: the espruino tool streams a script into the REPL, which runs each
+ * top-level statement as soon as it is complete and keeps only what the statement defines (functions
+ * keep their own text). A file run would instead hold the whole text in RAM until its last statement
+ * (about one block per 13 octets of script on a Pico): the bench board would be short of memory where a
+ * board is not. So the statements go to a file as records (5 decimal digits of length, then the text),
+ * and the loader below reads and runs one at a time at the top level (global scope, as the REPL's), with
+ * no hoisting across statements (as the REPL). A statement that throws is reported as the REPL reports it
+ * ("Uncaught ...") and the next one runs.
+ */
+export function scriptRecords(text: string): string {
+  const acorn = require('acorn');
+  const ast = acorn.parse(text, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true });
+  let out = '';
+  for (const st of ast.body as { start: number; end: number }[]) {
+    const s = text.slice(st.start, st.end);
+    if (s.length > 99999) throw new Error('board: a top-level statement of ' + s.length + ' octets (at most 99,999)');
+    out += ('0000' + s.length).slice(-5) + s;
+  }
+  return out;
+}
+/** Runs the records of `script` (scriptRecords) one by one, in the global scope. */
+const STATEMENT_LOADER =
+  'var __s=E.openFile("script","r"),__n,__t,__c;' +
+  // parseInt base 10: Espruino reads a number string with a leading 0 as octal
+  'while((__n=__s.read(5))){__n=parseInt(__n,10);__t="";' +
+  'while(__t.length<__n){__c=__s.read(__n-__t.length);if(!__c)break;__t+=__c;}' +
+  'try{eval(__t);}catch(__e){print("Uncaught "+__e+(__e&&__e.stack?"\\n"+__e.stack:""));}}' +
+  '__s.close();__s=__n=__t=__c=undefined;';
+
 let shimCache: string | null = null;
 /** The shim, minified with the bundles' terser settings (its text costs the board RAM). */
 async function shimText(): Promise<string> {
@@ -165,7 +195,8 @@ export async function startEngineBoard(scriptPath: string, options: EngineBoardO
   const stdinFd = fs.openSync(stdinPath, fs.constants.O_RDWR); // kept open, never written (engines README)
   const cfg = { req: reqPath, rsp: rspPath, evt: evtPath, pins: pinsByD, names };
   const shim = (await shimText()).replace('__BENCH__', JSON.stringify(cfg));
-  fs.writeFileSync(path.join(dir, 'board.js'), shim + '\n' + text, 'latin1');
+  fs.writeFileSync(path.join(dir, 'script'), scriptRecords(text), 'latin1');
+  fs.writeFileSync(path.join(dir, 'board.js'), shim + '\n' + STATEMENT_LOADER, 'latin1');
 
   const stats = { spiSends: 0, spiWrites: 0, spiOctets: 0, pinReads: 0, pinWrites: 0, edges: 0, spiNoDevice: 0, spiMiswired: 0 };
   const output: string[] = [], errors: string[] = [], reports: any[] = [];
