@@ -505,8 +505,11 @@ export function runScenario(target: Target, sc: Scenario, steps: Step[], tally: 
     if (problems.length) fail(i, step, frame, problems);
   }
 
-  // Quiet polls past every ARP timeout (arpRequests * arpRetryMs = 3 s by default): all frames return.
-  for (let k = 0; k < 6; k++) { now += 1000; stack.poll(now); }
+  // Quiet polls past every deadline, so that nothing fires during the liveness check: a reassembly
+  // buffer's (reassemblyTimeoutMs, 30 s in the full build), whose ICMP time exceeded may then wait on ARP,
+  // and every ARP timeout (arpRequests * arpRetryMs = 3 s by default): all frames return.
+  const quietMs = (stack.config && stack.config.reassemblyTimeoutMs ? stack.config.reassemblyTimeoutMs : 0) + 6000;
+  for (let k = 0; k < quietMs / 1000; k++) { now += 1000; stack.poll(now); }
   dev.takeSent();
   const end = snapshot(stack);
   const problems: string[] = [];
