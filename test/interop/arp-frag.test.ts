@@ -103,7 +103,7 @@ class Link {
   conflicts: Array<[string, string, string]> = [];
   private timer: NodeJS.Timeout | null = null;
 
-  static async open(micronet: Micronet, withAttacker: boolean): Promise<Link> {
+  static async open(micronet: Micronet, withAttacker: boolean, config: object = {}): Promise<Link> {
     const l = new Link();
     try {
       l.ns = NetNamespace.create('micronet');
@@ -112,7 +112,7 @@ class Link {
       if (withAttacker) l.addAttacker();
       const device = new TapDevice(l.bridge, MAC);
       l.stack = micronet.createStack({
-        reassemblyMaxOctets: 4100, fragmentMaxOctets: 4100, frames: 8, arpQueueLength: 4, arpLockTimeMs: 60000,
+        reassemblyMaxOctets: 4100, fragmentMaxOctets: 4100, frames: 8, arpQueueLength: 4, arpLockTimeMs: 60000, ...config,
       } as any);
       l.stack.addInterface(device, { address: MICRONET, netmask: '255.255.255.0', name: 'tap0' });
       (l.stack as any).on('conflict', (iface: string, address: string, mac: string) => l.conflicts.push([iface, address, mac]));
@@ -261,6 +261,36 @@ describe.each(SOURCES)('Linux interop, fragments and ARP: %s', (_name, load) => 
     expect(sock.pendingMessages()).toBe(0);
   });
 
+  test('sizes at the fragment boundaries each way: 1,469 and 1,472 (one frame), 1,473, 2,952, 2,953 and 4,072 octets (the largest fragmentMaxOctets 4,100 allows)', async () => {
+    const l = (link = await Link.open(micronet, false));
+    const sock = await l.peer.bind(0, '0.0.0.0');
+    const got: Buffer[] = [];
+    l.stack.udp.bind(5000, (buf, off, len) => {
+      got.push(Buffer.from(buf.subarray(off, off + len)));
+    });
+    // UDP length (payload + 8) in fragments of 1,480 data octets; a datagram of up to 1,500 octets is one frame
+    const fragmentsOf = (n: number) => (n + 8 <= 1480 ? 0 : Math.ceil((n + 8) / 1480));
+    for (const n of [1469, 1472, 1473, 2952, 2953, 4072]) {
+      const out = pattern(n, n);
+      const before = l.stats().ip;
+      expect(l.stack.udp.send(LINUX, sock.port, out, 4001)).toBe(true);
+      const m = await sock.receive(10000);
+      if (!m.data.equals(out)) throw new Error(n + ' octets from micronet arrived as ' + m.data.length + ' different octets');
+      let st = l.stats().ip;
+      expect([n, st.fragmentsSent - before.fragmentsSent, st.tx - before.tx]).toEqual([n, fragmentsOf(n), 1]);
+      const inp = pattern(n, n + 1);
+      expect(await sock.send(inp, MICRONET, 5000)).toBeNull();
+      await until(() => got.length === 1, n + ' octets from Linux');
+      const g = got.shift()!;
+      if (!g.equals(inp)) throw new Error(n + ' octets from Linux arrived as ' + g.length + ' different octets');
+      st = l.stats().ip;
+      expect([n, st.fragments - before.fragments, st.reassembled - before.reassembled]).toEqual([n, fragmentsOf(n), fragmentsOf(n) ? 1 : 0]);
+    }
+    const st = l.stats().ip;
+    expect(st.fragOverlaps + st.fragInvalid + st.fragNoBuffer + st.fragTooLarge + st.fragDuplicates + st.reasmTimeouts + st.fragTiny).toBe(0);
+    expect(sock.pendingMessages()).toBe(0);
+  });
+
   test('Don\'t Fragment: a 4,000-octet datagram is refused (false, ip.dfRefused) and never reaches Linux; 1,472 octets with DF do', async () => {
     const l = (link = await Link.open(micronet, false));
     const sock = await l.peer.bind(0, '0.0.0.0');
@@ -352,7 +382,28 @@ describe.each(SOURCES)('Linux interop, fragments and ARP: %s', (_name, load) => 
     expect((await sock.receive(10000)).data.toString()).toBe('third');
     expect(l.conflicts).toEqual([]);
 
-    // 2. The attacker claims micronet's own address. First to Linux alone (unicast to br0): Linux's
+    // 2. A flood: 40 requests for micronet's address from 192.0.2.100-139, each from a MAC of its own.
+    //    Each is answered; senders are learned into free entries only, none is evicted, Linux's stays.
+    const flood: string[] = [];
+    for (let k = 0; k < 40; k++) {
+      const mac = Uint8Array.of(0x02, 0, 0, 0, 0x0b, k);
+      flood.push(arpFrame(BROADCAST, mac, 1, mac, '192.0.2.' + (100 + k), ZERO_MAC, MICRONET));
+    }
+    const beforeFlood = l.stats().arp;
+    await l.attack(...flood);
+    await until(() => l.stats().arp.repliesSent - beforeFlood.repliesSent >= 40, '40 requests answered');
+    st = l.stats().arp;
+    expect(st.repliesSent - beforeFlood.repliesSent).toBe(40);
+    // arpCacheSize 8 (the default): Linux's entry and 7 free ones
+    expect(st.notLearned - beforeFlood.notLearned).toBe(33);
+    expect(st.evictions).toBe(beforeFlood.evictions);
+    expect(l.stack.arp!.lookup(LINUX)).toBe(l.linuxMac);
+    expect(l.stack.arp!.lookup('192.0.2.100')).toBe('02:00:00:00:0b:00');
+    expect(l.stack.arp!.lookup('192.0.2.107')).toBeNull();
+    expect(l.stack.udp.send(LINUX, sock.port, Buffer.from('after the flood'), 4003)).toBe(true);
+    expect((await sock.receive(10000)).data.toString()).toBe('after the flood');
+
+    // 3. The attacker claims micronet's own address. First to Linux alone (unicast to br0): Linux's
     //    neighbour entry follows a gratuitous ARP (the test's premise) and micronet hears nothing.
     const conflictsBefore = l.stats().arp.conflicts;
     await l.attack(arpFrame(macBytes(BR_MAC_TEXT), ATTACKER_MAC, 1, ATTACKER_MAC, MICRONET, ZERO_MAC, MICRONET));
@@ -383,5 +434,30 @@ describe.each(SOURCES)('Linux interop, fragments and ARP: %s', (_name, load) => 
     const p = await ping(l.ns, MICRONET, 56, 1);
     expect(p.received).toBeGreaterThanOrEqual(1);
     expect(l.stack.arp!.lookup(LINUX)).toBe(l.linuxMac);
+  });
+
+  test('after arpLockTimeMs a claim is taken (RFC 826\'s merge: a host that moved is followed), and the owner\'s own announcement (arping -U) wins it back after the lock', async () => {
+    // lock 1,000 ms; the waits below are at least that long, and the claims come after them
+    const l = (link = await Link.open(micronet, true, { arpLockTimeMs: 1000 }));
+    const sock = await l.peer.bind(0, '0.0.0.0');
+    expect(l.stack.udp.send(LINUX, sock.port, Buffer.from('resolve'), 4004)).toBe(true);
+    expect((await sock.receive(10000)).data.toString()).toBe('resolve');
+    expect(l.stack.arp!.lookup(LINUX)).toBe(l.linuxMac);
+    const before = l.stats().arp;
+    await new Promise((r) => setTimeout(r, 1500));
+    await l.attack(arpFrame(BROADCAST, ATTACKER_MAC, 1, ATTACKER_MAC, LINUX, ZERO_MAC, LINUX));
+    await until(() => l.stats().arp.macChanged > before.macChanged, 'the claim taken');
+    expect(l.stack.arp!.lookup(LINUX)).toBe(ATTACKER_MAC_TEXT);
+    expect(l.stats().arp.changeRefused).toBe(before.changeRefused);
+    await new Promise((r) => setTimeout(r, 1500));
+    // Linux announces its own address (iputils arping -U: a request with sender = target = 192.0.2.1)
+    const u = await l.ns.run('arping', ['-U', '-c', '1', '-I', l.linuxIf, LINUX], { timeoutMs: 30000 });
+    expect(u.stdout + u.stderr).toMatch(/Sent 1 probe/);
+    await until(() => l.stack.arp!.lookup(LINUX) === l.linuxMac, "Linux's MAC back");
+    const st = l.stats().arp;
+    expect(st.macChanged - before.macChanged).toBe(2);
+    expect(st.changeRefused).toBe(before.changeRefused);
+    expect(l.stack.udp.send(LINUX, sock.port, Buffer.from('back'), 4004)).toBe(true);
+    expect((await sock.receive(10000)).data.toString()).toBe('back');
   });
 }, ['ping', 'arping', 'python3']));
