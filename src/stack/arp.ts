@@ -210,6 +210,22 @@ export function arpInput(s: StackState, iface: Iface, f: Uint8Array, len: number
 }
 
 /**
+ * Takes the last `n` frames parked on the entry of `nextHop` back to the ring (frag.ts: the fragments of
+ * a datagram parked before one of its fragments was dropped, so that no part of it leaves).
+ */
+export function arpUnpark(s: StackState, iface: Iface, nextHop: number, n: number): void {
+  var e = arpFind(iface, nextHop), b = iface.arpBytes, q = iface.arpQ;
+  if (e < 0) return;
+  var k = b[e * ARP_B + QUEUED];
+  for (; n > 0 && k > 0; n--) {
+    k--;
+    give(s, iface.arpQueue[e * q + k] as Uint8Array);
+    iface.arpQueue[e * q + k] = null;
+  }
+  b[e * ARP_B + QUEUED] = k;
+}
+
+/**
  * Broadcasts an ARP request for `target` from `sender` (our address; 0 for a probe, RFC 5227 §2.1.1).
  * Uses a ring frame for the duration of the call; counts ip.noFrame when none is free.
  */
