@@ -214,15 +214,13 @@ export function arpInput(s: StackState, iface: Iface, f: Uint8Array, len: number
  * a datagram parked before one of its fragments was dropped, so that no part of it leaves).
  */
 export function arpUnpark(s: StackState, iface: Iface, nextHop: number, n: number): void {
-  var e = arpFind(iface, nextHop), b = iface.arpBytes, q = iface.arpQ;
-  if (e < 0) return;
-  var k = b[e * ARP_B + QUEUED];
-  for (; n > 0 && k > 0; n--) {
-    k--;
-    give(s, iface.arpQueue[e * q + k] as Uint8Array);
-    iface.arpQueue[e * q + k] = null;
+  // (no entry: e = -1, b[o] undefined and the loop does nothing)
+  var e = arpFind(iface, nextHop), b = iface.arpBytes, o = e * ARP_B + QUEUED;
+  while (n-- > 0 && b[o] > 0) {
+    var k = e * iface.arpQ + --b[o];
+    give(s, iface.arpQueue[k] as Uint8Array);
+    iface.arpQueue[k] = null;
   }
-  b[e * ARP_B + QUEUED] = k;
 }
 
 /**
