@@ -25,7 +25,8 @@
  * payload (4,028-octet datagram) fits each way; frames 8 and arpQueueLength 4 (defaults 4 and 2) so
  * that the three fragments of a datagram to a neighbour not yet resolved wait on its ARP entry with a
  * frame left for the reply; arpLockTimeMs 60000 (default 5000, range 0..60000) so that the poisoning
- * test does not depend on how fast this machine runs the forged frames after the real exchange.
+ * test does not depend on how fast this machine runs the forged frames after the real exchange (1000
+ * in the lock-time test, whose claims come only after waits longer than that).
  */
 import * as path from 'path';
 import * as micronetSrc from '../../src/index';
