@@ -102,6 +102,6 @@ setInterval(function () {
   sock.write("\xc0\x00"); // PINGREQ (§3.12)
 }, 10000);
 setInterval(function () { publish("micronet/tick", "tick " + (++ticks) + " free " + process.memory().free, 0); }, 5000);
-// the first connection after the top level has run (a Pico has ~400 blocks free until then)
+// the first connection after the top level has run (memory is tightest while the top level runs)
 setTimeout(connect, 100);
 console.log("MQTT to " + BROKER.host + ":" + BROKER.port + " (MAC " + micronet.formatMac(eth.mac) + ")");
