@@ -615,16 +615,18 @@ export interface Stack {
    * Config.extraAddresses (default 3) per interface. Returns the interface.
    * @throws Error naming the argument and the rule: an unknown interface, an address or netmask that does
    * not parse, a netmask that is not contiguous, an address that is not a unicast host address of its
-   * subnet, an address some interface of the stack has already, or Config.extraAddresses reached.
+   * subnet, an address the interface has already, or Config.extraAddresses reached.
    */
   addAddress(iface: Iface | string, address: string | number, netmask: string | number): Iface;
   /**
    * Takes extra address `address` (added by addAddress) off interface `iface`, with its connected route.
    * Returns the interface.
    * @throws Error naming the argument and the rule: an unknown interface, an address that does not parse,
-   * the interface's primary address (configure() changes that one), or an address it does not have.
+   * or one that is not an extra address of the interface (its primary address is configure()'s).
    */
   removeAddress(iface: Iface | string, address: string | number): Iface;
+  /** @internal addAddress and removeAddress (netmask null). */
+  addrUpdate(iface: Iface | string, address: string | number, netmask: string | number | null, what: string): Iface;
 }
 
 /** The ping client (PING builds). */
@@ -742,34 +744,33 @@ if (PING) SP.ping = function (this: Stack, address: string | number, opts: any, 
  *  the bundle). */
 if (MULTI_ADDRESS) {
   SP.addAddress = function (this: Stack, iface: Iface | string, address: string | number, netmask: string | number): Iface {
-    var f = this.ifaceArg(iface, 0, 'addAddress'), s = this.state, x = f.addrs as number[], n = s.cfg.extraAddresses;
-    var a = parseIPv4(address, 'addAddress: address'), m = parseIPv4(netmask, 'addAddress: netmask'), b = (a | ~m) >>> 0;
-    if (prefixLength(m) < 0) throw new Error('addAddress: netmask ' + netmask + (ERROR_TEXT ? ' is not contiguous ones then zeros' : ' not contiguous'));
-    // a unicast host address (RFC 1122 §3.2.1.3): not 0, loopback, multicast or class E, nor the
-    // subnet's own or broadcast address but on a /31 or /32 (RFC 3021)
-    if (a === 0 || (a >>> 24) === 127 || (a >>> 28) >= 14 || (m < 0xfffffffe && (a === b || ((a & ~m) >>> 0) === 0)))
-      throw new Error('addAddress: address ' + address + (ERROR_TEXT ? ' is not a unicast host address (not 0.0.0.0, 127/8, 224/3, nor the network or broadcast address of its subnet)' : ' not unicast'));
-    for (var i = 0; i < s.ifaces.length; i++)
-      if (s.ifaces[i].address === a || addrIndex(s.ifaces[i], a, 0) >= 0)
-        throw new Error('addAddress: address ' + address + (ERROR_TEXT ? ' is already an address of ' + s.ifaces[i].name : ' taken'));
-    if (x.length >= 4 * n) throw new Error('addAddress: ' + f.name + (ERROR_TEXT ? ' has ' + n + ' extra addresses already (Config.extraAddresses)' : ' full (extraAddresses)'));
-    x.push(a, m, b, -1e15);
-    if (ROUTES) routeInsert(s.routes, { dest: (a & m) >>> 0, prefixLength: prefixLength(m), mask: m, gateway: 0, iface: f, metric: 0, origin: 'connected' });
-    // announced at once (RFC 5227 §3; RFC 826 updates), as the link's own address is on the next poll
-    if (ARP === 2 && f.arpMode === 2 && f.up) arpRequest(s, f, a, a);
-    return f;
+    return this.addrUpdate(iface, address, netmask, 'addAddress');
   };
-
   SP.removeAddress = function (this: Stack, iface: Iface | string, address: string | number): Iface {
-    var f = this.ifaceArg(iface, 0, 'removeAddress'), s = this.state, x = f.addrs as number[];
-    var a = parseIPv4(address, 'removeAddress: address'), k = addrIndex(f, a, 0);
-    if (a === f.address) throw new Error('removeAddress: address ' + address + (ERROR_TEXT ? ' is the primary address of ' + f.name + ' (configure() changes it)' : ' is primary'));
-    if (k < 0) throw new Error('removeAddress: address ' + address + (ERROR_TEXT ? ' is not an extra address of ' + f.name + ' (addAddress)' : ' not extra'));
-    var m = x[k + 1], d = (a & m) >>> 0, r = s.routes;
-    x.splice(k, 4);
-    // its connected route (the last of the same subnet through f: the primary's, if it shares it, was first)
-    for (var i = r.length - 1; ROUTES && i >= 0; i--)
-      if (r[i].iface === f && r[i].origin === 'connected' && r[i].dest === d && r[i].mask === m) { r.splice(i, 1); break; }
+    return this.addrUpdate(iface, address, null, 'removeAddress');
+  };
+  /** addAddress (netmask given) and removeAddress (netmask null), `what` naming the call. */
+  SP.addrUpdate = function (this: Stack, iface: Iface | string, address: string | number, netmask: string | number | null, what: string): Iface {
+    var f = this.ifaceArg(iface, 0, what), s = this.state, x = f.addrs as number[];
+    var c = netmask === null ? [parseIPv4(address, what + ': address'), 0] : checkAddressing({ address: address, netmask: netmask }, what);
+    var a = c[0], m = c[1], b = (a | ~m) >>> 0, k = addrIndex(f, a, 0);
+    if (netmask === null) {
+      // the primary address is configure()'s
+      if (k < 0) throw new Error(what + ': address ' + address + (ERROR_TEXT ? ' is not an extra address of ' + f.name : ' not extra'));
+      x.splice(k, 4);
+    } else {
+      // a unicast host address (RFC 1122 §3.2.1.3): not 0, loopback, multicast or class E, nor the
+      // subnet's own or broadcast address but on a /31 or /32 (RFC 3021)
+      if (a === 0 || (a >>> 24) === 127 || (a >>> 28) >= 14 || (m < 0xfffffffe && (a === b || ((a & ~m) >>> 0) === 0)))
+        throw new Error(what + ': address ' + address + (ERROR_TEXT ? ' is not a unicast host address of its subnet' : ' not unicast'));
+      if (a === f.address || k >= 0) throw new Error(what + ': address ' + address + (ERROR_TEXT ? ' is an address of ' + f.name + ' already' : ' taken'));
+      if (x.length >= 4 * s.cfg.extraAddresses) throw new Error(what + ': ' + f.name + (ERROR_TEXT ? ' has extraAddresses (' + s.cfg.extraAddresses + ') already' : ' full'));
+      x.push(a, m, b, -1e15);
+      // announced at once (RFC 5227 §3; RFC 826 updates), as the link's own address is on the next poll
+      if (ARP === 2 && f.arpMode === 2 && f.up) arpRequest(s, f, a, a);
+    }
+    // the interface's connected routes again (routesForIface: one per address), as configure does
+    if (ROUTES) { routesRemove(s, f, 'connected'); routesRemove(s, f, 'default'); routesForIface(s, f); }
     return f;
   };
 }
