@@ -71,7 +71,7 @@ export function checkHostRequirements(extraTools: string[] = []): HostRequiremen
   for (const t of extraTools) {
     if (!findExecutable(t)) {
       missing.push(t);
-      packages.push(t === 'ping' ? 'iputils-ping' : t === 'dnsmasq' ? 'dnsmasq-base' : t);
+      packages.push(t === 'ping' ? 'iputils-ping' : t === 'arping' ? 'iputils-arping' : t === 'dnsmasq' ? 'dnsmasq-base' : t);
     }
   }
   if (!fs.existsSync('/dev/net/tun')) missing.push('/dev/net/tun (load the tun module: modprobe tun)');

@@ -221,6 +221,20 @@ export function arpInput(s: StackState, iface: Iface, f: Uint8Array, len: number
 }
 
 /**
+ * Takes the last `n` frames parked on the entry of `nextHop` back to the ring (frag.ts: the fragments of
+ * a datagram parked before one of its fragments was dropped, so that no part of it leaves).
+ */
+export function arpUnpark(s: StackState, iface: Iface, nextHop: number, n: number): void {
+  // (no entry: e = -1, b[o] undefined and the loop does nothing)
+  var e = arpFind(iface, nextHop), b = iface.arpBytes, o = e * ARP_B + QUEUED;
+  while (n-- > 0 && b[o] > 0) {
+    var k = e * iface.arpQ + --b[o];
+    give(s, iface.arpQueue[k] as Uint8Array);
+    iface.arpQueue[k] = null;
+  }
+}
+
+/**
  * Broadcasts an ARP request for `target` from `sender` (our address; 0 for a probe, RFC 5227 §2.1.1).
  * Uses a ring frame for the duration of the call; counts ip.noFrame when none is free.
  */

@@ -14,7 +14,7 @@
 import { StackState, Iface } from './types';
 import { VLAN } from '../features';
 import { ipOutput } from './output';
-import { OUT_SENT, OUT_PARKED, OUT_DROPPED } from './arp';
+import { OUT_SENT, OUT_PARKED, OUT_DROPPED, arpUnpark } from './arp';
 import { take, give } from './ring';
 import { IP_TX, IP_FRAGMENTS_SENT, ICMP_FRAG_NEEDED, ICMP_BAD_NEXT_HOP_MTU } from './stats';
 
@@ -77,12 +77,13 @@ export function fragNeededInput(s: StackState, iface: Iface, f: Uint8Array, o: n
  * octets, towards s.routeNextHop on s.routeIface (call route() first). Each fragment's data is copied once
  * into a ring frame of its own at offset 34, where ipOutput writes its headers. Returns OUT_SENT, or
  * OUT_DROPPED when a fragment could not leave (no free ring frame, ARP queue full, device refused; each
- * counted): then the datagram is lost, as one lost fragment loses it anyway. Fragments to a next hop not
- * yet resolved wait on its ARP entry (at most Config.arpQueueLength of them).
+ * counted): then the datagram is lost, as one lost fragment loses it anyway, and its fragments parked
+ * before it are taken back, so that no part of it leaves. Fragments to a next hop not yet resolved wait
+ * on its ARP entry (at most Config.arpQueueLength frames, and one ring frame stays free).
  */
 export function fragOutput(s: StackState, buf: Uint8Array, len: number, protocol: number, src: number, dst: number,
   ttl: number, mtu: number): number {
-  var c = s.c, step = (mtu - 20) & ~7, id = (s.ipId + 1) & 0xffff, r = OUT_SENT;
+  var c = s.c, step = (mtu - 20) & ~7, id = (s.ipId + 1) & 0xffff, r = OUT_SENT, parked = 0;
   for (var off = 0; off < len && r === OUT_SENT; off += step) {
     var n = len - off > step ? step : len - off, e = take(s);
     if (e === null) { r = OUT_DROPPED; break; }
@@ -93,9 +94,12 @@ export function fragOutput(s: StackState, buf: Uint8Array, len: number, protocol
     c[IP_FRAGMENTS_SENT]++;
     var x = ipOutput(s, e, n, protocol, src, dst, ttl);
     if (off > 0) c[IP_TX]--;
-    if (x !== OUT_PARKED) give(s, e);
+    if (x !== OUT_PARKED) give(s, e); else parked++;
     if (x === OUT_DROPPED) r = x;
   }
+  // RFC 791 §3.2: the receiver needs every fragment; parked ones of a datagram already lost would only
+  // hold a reassembly buffer there until its timeout (RFC 1122 §3.3.2)
+  if (r === OUT_DROPPED && parked > 0) arpUnpark(s, s.routeIface as Iface, s.routeNextHop, parked);
   s.ipFrag = 0;
   return r;
 }

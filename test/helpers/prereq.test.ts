@@ -33,7 +33,7 @@ describe('prerequisites', () => {
   test('a missing tool names the Debian package that installs it', () => {
     expect(missingTool('micronet-no-such-tool')).toBe('micronet-no-such-tool not found (apt-get install micronet-no-such-tool)');
     expect(missingTool('node')).toBeNull();
-    expect([packageOf('duk'), packageOf('dnsmasq'), packageOf('ip'), packageOf('ping')]).toEqual(['duktape', 'dnsmasq-base', 'iproute2', 'iputils-ping']);
+    expect([packageOf('duk'), packageOf('dnsmasq'), packageOf('ip'), packageOf('ping'), packageOf('arping')]).toEqual(['duktape', 'dnsmasq-base', 'iproute2', 'iputils-ping', 'iputils-arping']);
   });
 
   test('.ci/run exports CI, and installs every package the suites name', () => {

@@ -16,6 +16,7 @@ export function ciIsSet(): boolean {
 /** Debian packages that provide the tools suites look for (README quick start, .ci/run PKGS). */
 const PACKAGE_OF: { [tool: string]: string } = {
   ip: 'iproute2', ping: 'iputils-ping', socat: 'socat', tshark: 'tshark', duk: 'duktape', dnsmasq: 'dnsmasq-base',
+  arping: 'iputils-arping',
 };
 
 /** The Debian package that provides `tool` (the tool's own name when no other is known). */

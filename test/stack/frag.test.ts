@@ -10,7 +10,7 @@ import { createStack, Stack } from '../../src/stack/stack';
 import { QueueDevice } from '../helpers/queue-device';
 import {
   US_IP, NETMASK, US_MAC, PEER_MAC, PEER_IP, OTHER_IP, PROTO_UDP, ethernet, ipv4, icmp, udp,
-  parseEthernet, parseIpv4, onesComplementSum, pseudoHeader, ParsedIpv4,
+  parseEthernet, parseIpv4, onesComplementSum, pseudoHeader, ParsedIpv4, arpFrame,
 } from '../helpers/frames';
 import { Config } from '../../src/stack/config';
 
@@ -240,5 +240,55 @@ describe('fragmentation on send', () => {
     expect(f.map((p) => [p.flagsFragment, p.totalLength])).toEqual([[0x2000, 996], [122, 20 + 1208 - 976]]);
     expect(onesComplementSum(joined(f))).toBe(0xffff);
     ringWhole(r.stack);
+  });
+
+  describe('to a next hop not resolved yet: the fragments wait on its ARP entry, all or none', () => {
+    const NEW_IP = '192.0.2.9';
+    const NEW_MAC = '02:00:00:00:00:09';
+    const answer = () => arpFrame({ op: 2, sha: NEW_MAC, spa: NEW_IP, tha: US_MAC, tpa: US_IP });
+    const kinds = (frames: Uint8Array[]) => frames.map((f) => {
+      const e = parseEthernet(f);
+      if (e.type !== 0x0800) return 'arp';
+      const p = parseIpv4(e.payload);
+      return p.flagsFragment + '/' + p.totalLength;
+    });
+
+    test('3 fragments, arpQueueLength 3: all parked, all leave when the next hop answers', () => {
+      const r = rig({ fragmentMaxOctets: 4100, frames: 8, arpQueueLength: 3 });
+      expect(r.stack.udp.send(NEW_IP, 7000, bytes(4000), 5000)).toBe(true);
+      expect(kinds(r.dev.takeSent())).toEqual(['arp']);
+      expect(r.stack.stats().ring.free).toBe(5);
+      r.feed([answer()]);
+      expect(kinds(r.dev.takeSent())).toEqual(['8192/1500', '8377/1500', '370/1068']);
+      ringWhole(r.stack);
+    });
+
+    test('3 fragments, arpQueueLength 2: the third is refused, the two parked are taken back; nothing of the datagram leaves', () => {
+      const r = rig({ fragmentMaxOctets: 4100, frames: 8 });
+      expect(r.stack.udp.send(NEW_IP, 7000, bytes(4000), 5000)).toBe(false);
+      expect(kinds(r.dev.takeSent())).toEqual(['arp']);
+      let st = ringWhole(r.stack);
+      expect(st.arp.queueFull).toBe(1);
+      r.feed([answer()]);
+      expect(r.dev.takeSent()).toEqual([]);
+      expect(r.stack.arp.lookup(NEW_IP)).toBe(NEW_MAC);
+      // the next datagram goes at once, whole
+      expect(r.stack.udp.send(NEW_IP, 7000, bytes(4000), 5000)).toBe(true);
+      expect(kinds(r.dev.takeSent())).toEqual(['8192/1500', '8377/1500', '370/1068']);
+      st = ringWhole(r.stack);
+      expect(st.arp.queueFull).toBe(1);
+    });
+
+    test('defaults: a small datagram parked first, then the largest (2 fragments): the second fragment finds the queue full; only the small one leaves', () => {
+      const r = rig({ frames: 4 });
+      expect(r.stack.udp.send(NEW_IP, 7000, bytes(100), 5000)).toBe(true);
+      expect(r.stack.udp.send(NEW_IP, 7000, bytes(2952), 5000)).toBe(false);
+      expect(kinds(r.dev.takeSent())).toEqual(['arp']);
+      const st = r.stack.stats();
+      expect([st.ring.free, st.arp.queueFull]).toEqual([3, 1]);
+      r.feed([answer()]);
+      expect(kinds(r.dev.takeSent())).toEqual(['0/128']);
+      ringWhole(r.stack);
+    });
   });
 });
