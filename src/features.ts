@@ -114,3 +114,12 @@ export var TCP6 = true;
  *  the DHCP module's conflict detection follows once its address is bound. Off: RFC 826 merging as it
  *  stands (the newest claim wins, the oldest entry is replaced), conflicts only counted. */
 export var ARP_DEFENCE = true;
+
+/** Several IPv4 addresses per interface (src/stack/addr.ts): `stack.addAddress(iface, address, netmask)`
+ *  and `stack.removeAddress(iface, address)`, up to Config.extraAddresses besides the interface's own
+ *  (primary) address; ARP answers, gratuitous ARP and the own-address defence for each; datagrams to each
+ *  address and its subnet broadcast accepted; echo and UDP replies from the address asked; a connected
+ *  route per subnet; the source of a datagram sent chosen by the destination's (else the next hop's)
+ *  subnet, else the primary address; `getIP` lists them all (`addresses`). Off: one address per
+ *  interface; `stack.addAddress` throws. */
+export var MULTI_ADDRESS = true;

@@ -128,6 +128,7 @@ function deriveProfile(text) {
     UDP_REPLY: use('UDP_REPLY', /\.udp\.reply\s*\(|\.reply\s*\(/),
     PROTOCOLS: tcp,
     TCP_RESET: tcp,
+    MULTI_ADDRESS: use('MULTI_ADDRESS', /\.(addAddress|removeAddress)\s*\(/),
   };
   if (features.ROUTES && !why.some((w) => /^ROUTES/.test(w))) why.push('ROUTES: the script adds more than one interface');
   if (tcp) why.push('PROTOCOLS, TCP_RESET: the script requires ' + modules.filter((m) => /tcp|net/.test(m)).join(', '));

@@ -24,7 +24,8 @@
  *   6 operation (1 request, 2 reply)  8 sender MAC  14 sender address  18 target MAC  24 target address
  */
 import { StackState, Iface } from './types';
-import { ARP, ARP_DEFENCE } from '../features';
+import { ARP, ARP_DEFENCE, MULTI_ADDRESS } from '../features';
+import { addrIndex, addrSource } from './addr';
 import { ifaceSend, take, give } from './ring';
 import {
   ARP_RX, ARP_TX, ARP_REPLIES_SENT, ARP_REPLIES_RECEIVED, ARP_REQUESTS_SENT, ARP_INVALID, ARP_NOT_FOR_US,
@@ -156,7 +157,8 @@ export function arpInput(s: StackState, iface: Iface, f: Uint8Array, len: number
   var tpa = ((f[38] << 24) | (f[39] << 16) | (f[40] << 8) | f[41]) >>> 0;
   var m = iface.mac;
   if (f[22] === m[0] && f[23] === m[1] && f[24] === m[2] && f[25] === m[3] && f[26] === m[4] && f[27] === m[5]) { c[ARP_LOOPED]++; return; }
-  if (spa === iface.address && spa !== 0) {
+  // MULTI_ADDRESS: a conflict for any of the interface's addresses
+  if ((spa === iface.address && spa !== 0) || (MULTI_ADDRESS && addrIndex(iface, spa, 0) >= 0)) {
     c[ARP_CONFLICTS]++;
     // ARP_DEFENCE (written here, not as functions of their own: every top-level name of the module
     // lengthens Espruino's scope lookups on the per-frame path): report the conflict (s.onConflict,
@@ -166,8 +168,15 @@ export function arpInput(s: StackState, iface: Iface, f: Uint8Array, len: number
     // the first defence, and the comparison false), written into f in place.
     if (ARP_DEFENCE) {
       if (s.onConflict) s.onConflict(iface, spa, f.subarray(22, 28));
-      if (iface.address !== spa || s.now - (iface.defendMs as number) < 10000) return;
-      iface.defendMs = s.now;
+      if (MULTI_ADDRESS && spa !== iface.address) {
+        // an extra address has a defence time of its own (addrs[k + 3]; addr.ts)
+        var k = addrIndex(iface, spa, 0), x = iface.addrs as number[];
+        if (k < 0 || s.now - x[k + 3] < 10000) return;
+        x[k + 3] = s.now;
+      } else {
+        if (iface.address !== spa || s.now - (iface.defendMs as number) < 10000) return;
+        iface.defendMs = s.now;
+      }
       c[ARP_DEFENDED]++;
       // §2.3 announcement: a request with sender = target = our address, broadcast
       f[0] = f[1] = f[2] = f[3] = f[4] = f[5] = 0xff;
@@ -196,7 +205,8 @@ export function arpInput(s: StackState, iface: Iface, f: Uint8Array, len: number
     }
   }
   if (ok) arpLearn(s, iface, e, spa, f, 22);
-  if (tpa !== iface.address || iface.address === 0) { c[ARP_NOT_FOR_US]++; return; }
+  // MULTI_ADDRESS: or one of the interface's extra addresses
+  if ((tpa !== iface.address || iface.address === 0) && !(MULTI_ADDRESS && addrIndex(iface, tpa, 0) >= 0)) { c[ARP_NOT_FOR_US]++; return; }
   // "?Am I the target protocol address? Yes: If Merge_flag is false, add the triplet" (RFC 826).
   // A probe (sender address 0, RFC 5227 §2.1.1) teaches nothing. ARP_DEFENCE: nor does a reply we did
   // not ask for (an entry we asked for exists, PENDING).
@@ -206,7 +216,8 @@ export function arpInput(s: StackState, iface: Iface, f: Uint8Array, len: number
   f.set(f.subarray(22, 32), 32);
   f.set(f.subarray(22, 28), 0);
   c[ARP_REPLIES_SENT]++;
-  arpSend(s, iface, f, 2, iface.address, spa);
+  // from the address asked (MULTI_ADDRESS: the primary or an extra one)
+  arpSend(s, iface, f, 2, MULTI_ADDRESS ? tpa : iface.address, spa);
 }
 
 /**
@@ -271,7 +282,8 @@ export function arpOutput(s: StackState, iface: Iface, f: Uint8Array, len: numbe
     b[e * ARP_B + STATE] = ARP_PENDING;
     b[e * ARP_B + REQUESTS] = 1;
     t[e * w + TIME] = s.now + s.cfg.arpRetryMs;
-    arpRequest(s, iface, iface.address, nextHop);
+    // MULTI_ADDRESS: from the address whose subnet holds the next hop
+    arpRequest(s, iface, MULTI_ADDRESS ? addrSource(iface, nextHop, nextHop) : iface.address, nextHop);
   }
   // Parking must leave a free frame to receive the ARP reply into (or nothing could release the queue).
   var n = b[e * ARP_B + QUEUED];
@@ -298,7 +310,7 @@ export function arpTimer(s: StackState, iface: Iface, now: number): void {
       } else {
         b[o + REQUESTS]++;
         t[i * w + TIME] = now + s.cfg.arpRetryMs;
-        arpRequest(s, iface, iface.address, t[i * w + ADDR]);
+        arpRequest(s, iface, MULTI_ADDRESS ? addrSource(iface, t[i * w + ADDR], t[i * w + ADDR]) : iface.address, t[i * w + ADDR]);
       }
     } else if (st === ARP_RESOLVED && now >= t[i * w + TIME]) b[o + STATE] = ARP_FREE;
   }

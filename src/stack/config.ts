@@ -1,4 +1,4 @@
-import { ERROR_TEXT, REASSEMBLY, FRAGMENTATION, ARP_DEFENCE } from '../features';
+import { ERROR_TEXT, REASSEMBLY, FRAGMENTATION, ARP_DEFENCE, MULTI_ADDRESS } from '../features';
 
 /**
  * Every limit of the stack in one place, with its default and why (the lwIP "opts" file).
@@ -103,6 +103,12 @@ export interface Config {
   /** Milliseconds a path MTU learnt from ICMP "fragmentation needed" is kept (RFC 1191 §6.3: "SHOULD be
    *  settable", 10 minutes suggested); then the interface's MTU is used again. Range 60000..7200000. */
   pathMtuAgeMs: number;
+  /** Addresses an interface may have besides its own (MULTI_ADDRESS builds; stack.addAddress). 3: a
+   *  board moving between two numbering plans, or serving on a second subnet of its LAN, needs one or
+   *  two; each costs a connected route (about 10 JsVar blocks on a Pico) and four numbers, and every
+   *  datagram or ARP packet not for the primary address is compared with each in turn. Range 0..8
+   *  (0: addAddress always refuses). Present only in MULTI_ADDRESS builds. */
+  extraAddresses: number;
 }
 
 /** The defaults; see each field of Config for the reason. */
@@ -132,6 +138,7 @@ export var DEFAULTS: Config = {
 // the options of features a build may leave out: absent there (an unknown option)
 if (FRAGMENTATION) { DEFAULTS.fragmentMaxOctets = 2980; DEFAULTS.pathMtuAgeMs = 600000; }
 if (ARP_DEFENCE) DEFAULTS.arpLockTimeMs = 5000;
+if (MULTI_ADDRESS) DEFAULTS.extraAddresses = 3;
 if (REASSEMBLY) { DEFAULTS.reassemblyBuffers = 1; DEFAULTS.reassemblyMaxOctets = 2980; DEFAULTS.reassemblyTimeoutMs = 30000; }
 
 /**
@@ -144,7 +151,7 @@ var RANGE_TEXT = 'frames 2 64,frameSize 1514 1522,ttl 1 255,arpCacheSize 1 64,ar
   'linkCheckMs 100 60000,ephemeralFirst 1 65535,ephemeralLast 1 65535,multicastTtl 0 255,igmpRobustness 1 10,' +
   'igmpUnsolicitedReportIntervalMs 100 60000,' + (REASSEMBLY ? 'reassemblyBuffers 0 8,reassemblyMaxOctets 576 65535,' +
   'reassemblyTimeoutMs 1000 120000,' : '') + (FRAGMENTATION ? 'fragmentMaxOctets 1500 65535,pathMtuAgeMs 60000 7200000,' : '') +
-  (ARP_DEFENCE ? 'arpLockTimeMs 0 60000,' : '');
+  (ARP_DEFENCE ? 'arpLockTimeMs 0 60000,' : '') + (MULTI_ADDRESS ? 'extraAddresses 0 8,' : '');
 
 /** The [least, greatest] of numeric option `name`, or null when it has no range (not numeric). */
 export function range(name: string): number[] | null {

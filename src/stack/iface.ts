@@ -6,7 +6,7 @@ import { Device } from '../drivers/device';
 import { Config } from './config';
 import { Iface } from './types';
 import { ARP_W, ARP_B } from './arp';
-import { ARP, IGMP, ETHERTYPES } from '../features';
+import { ARP, IGMP, ETHERTYPES, MULTI_ADDRESS } from '../features';
 import { multicastMac } from '../wire/addr';
 
 export { Iface } from './types';
@@ -35,7 +35,7 @@ export function newIface(device: Device, name: string, address: number, netmask:
   var n = ARP > 0 ? cfg.arpCacheSize : 0, q = ARP === 2 ? cfg.arpQueueLength : 0;
   var queue: (Uint8Array | null)[] = [];
   for (var i = 0; i < n * q; i++) queue.push(null);
-  return {
+  var f: Iface = {
     name: name, device: device, mac: device.mac, address: address, netmask: netmask,
     broadcast: (address | ~netmask) >>> 0, gateway: gateway, up: true, counters: { rx: 0, tx: 0, txFail: 0 },
     arpMode: arp ? ARP : 0, arpSize: n, arpQ: q, arpTimes: new Float64Array(n * (ARP_W + q) || 1),
@@ -44,6 +44,9 @@ export function newIface(device: Device, name: string, address: number, netmask:
     igmpV1UntilMs: -1, rxOffload: !!device.rxChecksumOffload, txOffload: !!device.txChecksumOffload,
     ethMacs: [],
   };
+  // last, so that the per-frame paths' lookups of the other fields walk no further (MULTI_ADDRESS)
+  if (MULTI_ADDRESS) f.addrs = [];
+  return f;
 }
 
 /**

@@ -12,9 +12,10 @@
  *   ICMP      0 type  1 code  2 checksum  4 identifier  6 sequence  8 data     (at 14 + IHL * 4)
  */
 import { StackState, Iface } from './types';
-import { ARP, IGMP, ICMP_ERRORS, PROTOCOLS, TCP_RESET, ERROR_TEXT, UDP_REPLY, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION, PING, RAW_ETHERNET } from '../features';
+import { ARP, IGMP, ICMP_ERRORS, PROTOCOLS, TCP_RESET, ERROR_TEXT, UDP_REPLY, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION, PING, RAW_ETHERNET, MULTI_ADDRESS } from '../features';
 import { pingReply, pingError } from './ping';
 import { reasmInput } from './reasm';
+import { addrIndex, addrSource } from './addr';
 import { fragOutput, pathMtu, fragNeededInput } from './frag';
 import { arpInput, OUT_PARKED, OUT_DROPPED } from './arp';
 import { igmpInput } from './igmp';
@@ -123,7 +124,12 @@ export function ipInput(s: StackState, iface: Iface, f: Uint8Array, len: number)
   if (dst !== iface.address || dst === 0) {
     if (dst === 0xffffffff || dst === iface.broadcast) kind = DST_BROADCAST;
     else if (IGMP && (dst >>> 28) === 14 && iface.groups.indexOf(dst) >= 0) kind = DST_MULTICAST; // a group we joined
-    else { c[IP_NOT_FOR_US]++; return false; }
+    // MULTI_ADDRESS: one of the interface's extra addresses (kind stays DST_UNICAST), or the broadcast
+    // of its subnet
+    else if (!MULTI_ADDRESS || addrIndex(iface, dst, 0) < 0) {
+      if (MULTI_ADDRESS && addrIndex(iface, dst, 2) >= 0) kind = DST_BROADCAST;
+      else { c[IP_NOT_FOR_US]++; return false; }
+    }
   }
   var src = ((f[26] << 24) | (f[27] << 16) | (f[28] << 8) | f[29]) >>> 0;
   // RFC 1122 §3.2.1.3: silently discard a datagram whose source is broadcast or multicast. Our own
@@ -209,7 +215,9 @@ export function udpReply(s: StackState, len: number): boolean {
   var dst = ((f[30] << 24) | (f[31] << 16) | (f[32] << 8) | f[33]) >>> 0;
   var rp = (f[o] << 8) | f[o + 1], lp = (f[o + 2] << 8) | f[o + 3];
   if (src === 0) { c[IP_NO_ROUTE]++; return false; }
-  var from = dst === iface.address ? dst : iface.address;
+  // MULTI_ADDRESS: from the extra address the request went to, or whose subnet's broadcast it went to
+  // (RFC 1122 §3.3.4.2)
+  var from = dst === iface.address ? dst : MULTI_ADDRESS ? addrSource(iface, dst, dst) : iface.address;
   if (hl !== 20) f.set(f.subarray(o + 8, o + 8 + len), 42); // IP options are not reflected
   var ulen = 8 + len;
   f[34] = lp >>> 8; f[35] = lp; f[36] = rp >>> 8; f[37] = rp; f[38] = ulen >>> 8; f[39] = ulen; f[40] = 0; f[41] = 0;
@@ -264,7 +272,9 @@ function icmpInput(s: StackState, iface: Iface, f: Uint8Array, hl: number, total
   // RFC 1122 §3.2.2.6: an echo request to a broadcast or multicast address MAY be silently discarded.
   if (kind !== DST_UNICAST && !s.cfg.echoBroadcast) { c[ICMP_BROADCAST_ECHO]++; return false; }
   if (!isUnicastSource(iface, src)) { c[ICMP_BAD_SOURCE]++; return false; }
-  var from = kind === DST_UNICAST ? dst : iface.address;
+  // RFC 1122 §3.2.2.6: a reply to a broadcast echo goes from an address of ours (MULTI_ADDRESS: the one
+  // of the subnet broadcast it went to); a unicast one from the address asked (§3.3.4.2)
+  var from = kind === DST_UNICAST ? dst : MULTI_ADDRESS ? addrSource(iface, dst, dst) : iface.address;
   if (hl !== 20) f.set(f.subarray(o, o + len), 34); // drop IP options
   // The reply differs from the request only in its first word (type 8 → 0, code → 0), so its checksum
   // follows from the request's (RFC 1624 §3) without summing the data again: the request's words sum
@@ -315,5 +325,7 @@ export function icmpSendError(s: StackState, iface: Iface, f: Uint8Array, hl: nu
   c[ICMP_ERRORS_SENT]++;
   c[ICMP_TX]++;
   route(s, src, iface);
-  if (ipOutput(s, e, 8 + quote, 1, iface.address, src, s.cfg.ttl) !== OUT_PARKED) give(s, e);
+  // MULTI_ADDRESS: from the address the datagram was sent to (RFC 1122 §3.3.4.2)
+  var from = MULTI_ADDRESS ? addrSource(iface, ((f[30] << 24) | (f[31] << 16) | (f[32] << 8) | f[33]) >>> 0, src) : iface.address;
+  if (ipOutput(s, e, 8 + quote, 1, from, src, s.cfg.ttl) !== OUT_PARKED) give(s, e);
 }

@@ -5,7 +5,7 @@
  * front of it.
  */
 import { StackState, Iface } from './types';
-import { ARP, IGMP, ROUTES, ERROR_TEXT, UDP_REPLY, FRAGMENTATION } from '../features';
+import { ARP, IGMP, ROUTES, ERROR_TEXT, UDP_REPLY, FRAGMENTATION, MULTI_ADDRESS } from '../features';
 import { arpOutput, OUT_SENT, OUT_PARKED, OUT_DROPPED } from './arp';
 import { ipInput } from './input';
 import { ifaceSend, take, give } from './ring';
@@ -14,6 +14,7 @@ import { parseIPv4 } from '../wire/addr';
 import { Route } from './route';
 import { IP_NO_ROUTE, IP_TX, UDP_TX, IP_MULTICAST_LOOP, ARP_UNRESOLVABLE, IP_DF_REFUSED, IP_NO_FRAME } from './stats';
 import { fragOutput, pathMtu } from './frag';
+import { addrSource } from './addr';
 
 /** Offset of the UDP payload in a frame we send: 14 + 20 + 8 = 42. */
 export var UDP_PAYLOAD_OFFSET = 42;
@@ -48,7 +49,7 @@ export function route(s: StackState, dst: number, via: Iface | null): boolean {
           var v = t[i];
           if (v.iface === via && ((dst ^ v.dest) & v.mask) === 0) { if (v.gateway !== 0) s.routeNextHop = v.gateway; return true; }
         }
-      } else if (via.gateway !== 0) s.routeNextHop = via.gateway;
+      } else if (via.gateway !== 0 && !(MULTI_ADDRESS && addrSource(via, dst, dst) !== via.address)) s.routeNextHop = via.gateway;
     }
     return true;
   }
@@ -70,7 +71,8 @@ export function route(s: StackState, dst: number, via: Iface | null): boolean {
     } else {
       for (i = 0; i < ifs.length; i++) {
         f = ifs[i];
-        if (f.up && f.address !== 0 && ((dst ^ f.address) & f.netmask) === 0) { s.routeIface = f; return true; }
+        // MULTI_ADDRESS: or the subnet of one of its extra addresses
+        if (f.up && f.address !== 0 && (((dst ^ f.address) & f.netmask) === 0 || (MULTI_ADDRESS && addrSource(f, dst, dst) !== f.address))) { s.routeIface = f; return true; }
       }
       for (i = 0; !group && i < ifs.length; i++) {
         f = ifs[i];
@@ -172,7 +174,10 @@ export function udpSend(s: StackState, dst: string | number, dstPort: number, da
   }
   else if (data.subarray) f.set(len === data.length ? data : data.subarray(0, len), 42);
   else f.set(data.length === len ? data : data.slice(0, len), 42);
-  var src = iface.address, ulen = 8 + len;
+  // MULTI_ADDRESS: off the primary address's subnet, the source is the extra address whose subnet holds
+  // the destination, else the next hop (RFC 1122 §3.3.4.3), else the primary one
+  var src = MULTI_ADDRESS && ((d ^ iface.address) & iface.netmask) !== 0 && (iface.addrs as number[]).length !== 0 ?
+    addrSource(iface, d, s.routeNextHop) : iface.address, ulen = 8 + len;
   // the UDP header (RFC 768) in front of the data, then its checksum over the pseudo header; a computed
   // 0 is sent as all ones, and 0 means "no checksum" (Config.udpChecksum off, or offloaded)
   f[34] = srcPort >>> 8; f[35] = srcPort; f[36] = dstPort >>> 8; f[37] = dstPort;

@@ -16,7 +16,9 @@
  * echo of ours when its quote (the IPv4 header and 8 octets, RFC 792) shows our address as source, the
  * address pinged as destination, and the echo's identifier and sequence.
  */
-import { StackState } from './types';
+import { StackState, Iface } from './types';
+import { addrSource } from './addr';
+import { MULTI_ADDRESS } from '../features';
 import { take, give } from './ring';
 import { route, ipOutput } from './output';
 import { OUT_PARKED, OUT_DROPPED } from './arp';
@@ -101,7 +103,8 @@ function pingSend(s: StackState, p: Ping, now: number): void {
   f[36] = k >>> 8; f[37] = k;
   c[ICMP_ECHO_REQUESTS]++;
   c[ICMP_TX]++;
-  var r = ipOutput(s, f, 8 + n, 1, (s.routeIface as any).address, p.dst, p.ttl);
+  // MULTI_ADDRESS: the source by the destination's or next hop's subnet (addr.ts)
+  var r = ipOutput(s, f, 8 + n, 1, MULTI_ADDRESS ? addrSource(s.routeIface as Iface, p.dst, s.routeNextHop) : (s.routeIface as any).address, p.dst, p.ttl);
   if (r !== OUT_PARKED) give(s, f);
   if (r === OUT_DROPPED) pingDone(s, p, 'unsent', -1, -1, -1, -1);
 }

@@ -6,6 +6,8 @@
  */
 import { StackState, Iface } from './types';
 import { parseIPv4, prefixMask, formatIPv4, prefixLength, parseDigits } from '../wire/addr';
+import { MULTI_ADDRESS } from '../features';
+import { addrSource } from './addr';
 
 /** One route. Addresses unsigned 32-bit; `gateway` 0 = on-link (the destination is the next hop). @internal */
 export interface Route {
@@ -59,7 +61,8 @@ export function routeParse(s: StackState, spec: RouteSpec, where: string): Route
   var gw = 0;
   if (spec.gateway !== undefined && spec.gateway !== null && spec.gateway !== '') {
     try { gw = parseIPv4(spec.gateway); } catch (e) { throw new Error(where + ': gateway "' + spec.gateway + '" is not an IPv4 address'); }
-    if (((gw ^ iface.address) & iface.netmask) !== 0) throw new Error(where + ': gateway ' + spec.gateway + ' is not on the subnet of ' + iface.name);
+    // MULTI_ADDRESS: or the subnet of one of its extra addresses
+    if (((gw ^ iface.address) & iface.netmask) !== 0 && !(MULTI_ADDRESS && addrSource(iface, gw, gw) !== iface.address)) throw new Error(where + ': gateway ' + spec.gateway + ' is not on the subnet of ' + iface.name);
   }
   var metric = spec.metric === undefined ? 0 : spec.metric;
   if (typeof metric !== 'number' || !(metric >= 0) || Math.floor(metric) !== metric) throw new Error(where + ': metric must be a whole number >= 0');
@@ -68,6 +71,10 @@ export function routeParse(s: StackState, spec: RouteSpec, where: string): Route
 
 /** Adds the connected route and, if the interface has a gateway, its default route. */
 export function routesForIface(s: StackState, iface: Iface): void {
+  // MULTI_ADDRESS: a connected route for each extra address's subnet (stack.addAddress)
+  if (MULTI_ADDRESS) for (var k = 0, x = iface.addrs as number[]; k < x.length; k += 4)
+    routeInsert(s.routes, { dest: (x[k] & x[k + 1]) >>> 0, prefixLength: prefixLength(x[k + 1]), mask: x[k + 1],
+      gateway: 0, iface: iface, metric: 0, origin: 'connected' });
   if (iface.address === 0) return; // unconfigured (DHCP not bound yet): no subnet, no gateway
   var len = prefixLength(iface.netmask);
   routeInsert(s.routes, { dest: (iface.address & iface.netmask) >>> 0, prefixLength: len, mask: iface.netmask,

@@ -29,7 +29,8 @@ import { igmpJoin, igmpLeave, igmpTimer, igmpRejoin, igmpSyncFilter } from './ig
 import { Route, RouteSpec, routeParse, routeInsert, routesForIface, routesRemove, routeFormat } from './route';
 import { onesSum } from '../wire/checksum';
 import { parseIPv4, parseMac, prefixLength, formatMac, formatIPv4 } from '../wire/addr';
-import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT, PROTOCOLS, UDP_REPLY, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION, PING, ARP_DEFENCE } from '../features';
+import { ARP, IGMP, ROUTES, API_EXTRAS, ERROR_TEXT, PROTOCOLS, UDP_REPLY, ETHERTYPES, VLAN, REASSEMBLY, FRAGMENTATION, PING, ARP_DEFENCE, MULTI_ADDRESS } from '../features';
+import { addrIndex } from './addr';
 import { Ping, PingResult, pingTimer, pingStop } from './ping';
 import { reasmTimer } from './reasm';
 import { vlanAttach } from './vlan';
@@ -562,6 +563,8 @@ export class Stack {
         // Gratuitous ARP: a request for our own address (RFC 5227 §3 announcement; RFC 826 updates).
         iface.announce = false;
         if (iface.address !== 0) arpRequest(s, iface, iface.address, iface.address);
+        // MULTI_ADDRESS: and one for each extra address
+        if (MULTI_ADDRESS) for (var k = 0, x = iface.addrs as number[]; k < x.length; k += 4) arpRequest(s, iface, x[k], x[k]);
       }
       if (ARP === 2 && iface.arpMode === 2) arpTimer(s, iface, now);
       if (IGMP && iface.memberships.length > 0) igmpTimer(s, iface, now);
@@ -595,6 +598,35 @@ export class Stack {
     }
     return st;
   }
+}
+
+/** Several addresses per interface (MULTI_ADDRESS builds). */
+export interface Stack {
+  /**
+   * Gives interface `iface` (an interface or its name, as for configure) one more IPv4 address `address`
+   * with `netmask` (dotted-quad text or unsigned 32-bit numbers), besides its own (primary) one, which
+   * addInterface or configure set and getIP reports first. The stack then answers ARP requests for it and
+   * announces it with a gratuitous ARP at once (RFC 826; RFC 5227 §3), defends it against a conflicting
+   * ARP packet once per 10 s and reports the conflict (event 'conflict'; ARP_DEFENCE builds), accepts
+   * datagrams sent to it or to its subnet's broadcast, answers echo requests and udp.reply from it
+   * (RFC 1122 §3.3.4.2), and adds a connected route for its subnet (ROUTES builds). A datagram sent
+   * (udp.send, ping) whose destination, else next hop, is on its subnet and not on the primary
+   * address's leaves from it (RFC 1122 §3.3.4.3); anything else from the primary address. At most
+   * Config.extraAddresses (default 3) per interface. Returns the interface.
+   * @throws Error naming the argument and the rule: an unknown interface, an address or netmask that does
+   * not parse, a netmask that is not contiguous, an address that is not a unicast host address of its
+   * subnet, an address the interface has already, or Config.extraAddresses reached.
+   */
+  addAddress(iface: Iface | string, address: string | number, netmask: string | number): Iface;
+  /**
+   * Takes extra address `address` (added by addAddress) off interface `iface`, with its connected route.
+   * Returns the interface.
+   * @throws Error naming the argument and the rule: an unknown interface, an address that does not parse,
+   * or one that is not an extra address of the interface (its primary address is configure()'s).
+   */
+  removeAddress(iface: Iface | string, address: string | number): Iface;
+  /** @internal addAddress and removeAddress (netmask null). */
+  addrUpdate(iface: Iface | string, address: string | number, netmask: string | number | null, what: string): Iface;
 }
 
 /** The ping client (PING builds). */
@@ -653,7 +685,12 @@ if (API_EXTRAS) {
       if (cb) { cb(e); return null; }
       throw e;
     }
-    var info = { ip: formatIPv4(f.address), subnet: formatIPv4(f.netmask), gateway: formatIPv4(f.gateway), mac: formatMac(f.mac) };
+    var info: any = { ip: formatIPv4(f.address), subnet: formatIPv4(f.netmask), gateway: formatIPv4(f.gateway), mac: formatMac(f.mac) };
+    // MULTI_ADDRESS: every address of the interface, its own first, then the extra ones in the order added
+    if (MULTI_ADDRESS) {
+      var l = info.addresses = [{ ip: info.ip, subnet: info.subnet }], x = f.addrs as number[];
+      for (var k = 0; k < x.length; k += 4) l.push({ ip: formatIPv4(x[k]), subnet: formatIPv4(x[k + 1]) });
+    }
     if (cb) cb(null, info);
     return info;
   };
@@ -701,6 +738,42 @@ if (PING) SP.ping = function (this: Stack, address: string | number, opts: any, 
   (s.pings as Ping[]).push(p);
   return function () { pingStop(s, p); };
 };
+
+/** Several addresses per interface (MULTI_ADDRESS builds; see Stack.addAddress below and addr.ts). Off:
+ *  stack.addAddress and stack.removeAddress are absent, as stack.ping is without PING (no text of them in
+ *  the bundle). */
+if (MULTI_ADDRESS) {
+  SP.addAddress = function (this: Stack, iface: Iface | string, address: string | number, netmask: string | number): Iface {
+    return this.addrUpdate(iface, address, netmask, 'addAddress');
+  };
+  SP.removeAddress = function (this: Stack, iface: Iface | string, address: string | number): Iface {
+    return this.addrUpdate(iface, address, null, 'removeAddress');
+  };
+  /** addAddress (netmask given) and removeAddress (netmask null), `what` naming the call. */
+  SP.addrUpdate = function (this: Stack, iface: Iface | string, address: string | number, netmask: string | number | null, what: string): Iface {
+    var f = this.ifaceArg(iface, 0, what), s = this.state, x = f.addrs as number[];
+    var c = netmask === null ? [parseIPv4(address, what + ': address'), 0] : checkAddressing({ address: address, netmask: netmask }, what);
+    var a = c[0], m = c[1], b = (a | ~m) >>> 0, k = addrIndex(f, a, 0);
+    if (netmask === null) {
+      // the primary address is configure()'s
+      if (k < 0) throw new Error(what + ': address ' + address + (ERROR_TEXT ? ' is not an extra address of ' + f.name : ' not extra'));
+      x.splice(k, 4);
+    } else {
+      // a unicast host address (RFC 1122 §3.2.1.3): not 0, loopback, multicast or class E, nor the
+      // subnet's own or broadcast address but on a /31 or /32 (RFC 3021)
+      if (a === 0 || (a >>> 24) === 127 || (a >>> 28) >= 14 || (m < 0xfffffffe && (a === b || ((a & ~m) >>> 0) === 0)))
+        throw new Error(what + ': address ' + address + (ERROR_TEXT ? ' is not a unicast host address of its subnet' : ' not unicast'));
+      if (a === f.address || k >= 0) throw new Error(what + ': address ' + address + (ERROR_TEXT ? ' is an address of ' + f.name + ' already' : ' taken'));
+      if (x.length >= 4 * s.cfg.extraAddresses) throw new Error(what + ': ' + f.name + (ERROR_TEXT ? ' has extraAddresses (' + s.cfg.extraAddresses + ') already' : ' full'));
+      x.push(a, m, b, -1e15);
+      // announced at once (RFC 5227 §3; RFC 826 updates), as the link's own address is on the next poll
+      if (ARP === 2 && f.arpMode === 2 && f.up) arpRequest(s, f, a, a);
+    }
+    // the interface's connected routes again (routesForIface: one per address), as configure does
+    if (ROUTES) { routesRemove(s, f, 'connected'); routesRemove(s, f, 'default'); routesForIface(s, f); }
+    return f;
+  };
+}
 
 if (ARP === 0) Object.defineProperty(Stack.prototype, 'arp', { get: function () { missing('ARP'); } });
 if (!IGMP) Object.defineProperty(Stack.prototype, 'igmp', { get: function () { missing('IGMP'); } });

@@ -92,6 +92,9 @@ export interface Iface {
   vlan?: number;
   /** @internal The interfaces on the same device, this one included (VLAN builds; vlan.ts). */
   vlans?: Iface[];
+  /** @internal Extra addresses (MULTI_ADDRESS builds; stack.addAddress): four numbers each, address,
+   *  netmask, subnet broadcast, last defence (ms); see addr.ts. */
+  addrs?: number[];
 }
 
 /**

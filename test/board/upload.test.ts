@@ -127,6 +127,10 @@ describe('upload --profile auto (the profile derived from what the script calls)
     const more = deriveProfile('var mn = require("micronet"), t = require("micronet-tcp"); s.addInterface(a, x); s.addInterface(b, y); mn.run(s); s.on("link", f); s.getIP();');
     expect(more.features).toMatchObject({ ROUTES: true, RUNNER: true, API_EXTRAS: true, PROTOCOLS: true, TCP_RESET: true });
     expect(more.modules).toEqual(['micronet', 'micronet-tcp']);
+    expect(pico.features.MULTI_ADDRESS).toBe(false);
+    const multi = deriveProfile('var mn = require("micronet"); s.addAddress("eth0", "198.51.100.2", "255.255.255.0");');
+    expect(multi.features.MULTI_ADDRESS).toBe(true);
+    expect(multi.why).toEqual(['MULTI_ADDRESS: the script calls .addAddress(']);
   });
 
   test('boards/pico-enc28j60.js: built into dist/auto-pico-enc28j60/, stored smaller than the full build, and it still answers UDP echo and its group', async () => {

@@ -59,10 +59,10 @@ describe('profile udp-board', () => {
     expect(fs.existsSync(dist('udp-board/micronet-enc28j60.min.js'))).toBe(true);
     expect(fs.existsSync(dist('udp-board/micronet.tok'))).toBe(true);
     for (const gone of ['routes.load', 'setIP: options.ip', 'ip.register', 'badChecksum', 'listeners must', 'is not an interface of this stack', 'eth.register',
-      'not 1..4094', 'reassemblyMaxOctets'])
+      'not 1..4094', 'reassemblyMaxOctets', 'addAddress', 'is not a unicast host address', 'extraAddresses'])
       expect(core).not.toContain(gone);
     const full = fs.readFileSync(dist('micronet.min.js'), 'utf8');
-    for (const there of ['routes.load', 'setIP: options.ip', 'ip.register', 'badChecksum', 'eth.register', 'is not a VLAN ID', 'reassemblyMaxOctets']) expect(full).toContain(there);
+    for (const there of ['routes.load', 'setIP: options.ip', 'ip.register', 'badChecksum', 'eth.register', 'is not a VLAN ID', 'reassemblyMaxOctets', 'addAddress', 'is not a unicast host address of its subnet', 'extraAddresses']) expect(full).toContain(there);
     expect(core.length).toBeLessThan(full.length * 0.8);
   });
 

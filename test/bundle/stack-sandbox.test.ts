@@ -191,6 +191,26 @@ describe.each(CASES)('%s in the ES5 sandbox', (_name, load, espruinoE) => {
     expectRingsFull();
   });
 
+  test('a second address on each side (MULTI_ADDRESS): ARP, the datagram and its echo use the second subnet\'s addresses', () => {
+    a.addAddress('a0', '198.51.100.1', '255.255.255.0');
+    b.addAddress('b0', '198.51.100.2', '255.255.255.0');
+    sb.run('echoService')(b, 7);
+    const got: any[] = [];
+    a.udp.bind(5000, (_buf: Uint8Array, _off: number, len: number, info: any) => got.push([info.srcAddress, info.dstAddress, len]));
+    const before = wire.log.length;
+    expect(a.udp.send('198.51.100.2', 7, sb.run('new Uint8Array([5, 6, 7])'), 5000)).toBe(true);
+    expect(pollUntil(() => got.length === 1)).toBe(true);
+    expect(got[0]).toEqual([0xc6336402, 0xc6336401, 3]);
+    // the ARP request went from A's second address; every IPv4 frame between the two carries them
+    const log = (Array.from(wire.log) as Uint8Array[]).slice(before);
+    const arp = log.find((f) => f[12] === 0x08 && f[13] === 0x06 && f[21] === 1)!;
+    expect(bytesOf(arp, 28, 32)).toEqual([198, 51, 100, 1]);
+    const ip = log.filter((f) => f[12] === 0x08 && f[13] === 0x00);
+    expect(ip.map((f) => bytesOf(f, 26, 34).join('.'))).toEqual(['198.51.100.1.198.51.100.2', '198.51.100.2.198.51.100.1']);
+    expect(b.getIP('b0').addresses.map((x: any) => x.ip)).toEqual(['192.0.2.2', '198.51.100.2']);
+    expectRingsFull();
+  });
+
   test('an echo request with a wrong ICMP checksum is dropped and counted, not answered', () => {
     b.arp.add('192.0.2.3', '02:00:00:00:00:0c');
     const request = echoRequest(1, 1, [1, 2, 3, 4]);

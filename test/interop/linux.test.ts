@@ -286,6 +286,33 @@ describe.each(SOURCES)('Linux interop over the tap device: %s', (_name, load) =>
     expect(l.stats().icmp.errorsSuppressed).toBeGreaterThanOrEqual(1);
   });
 
+  test('several addresses (MULTI_ADDRESS): Linux pings each, and echo and UDP replies come from the address asked', async () => {
+    const l = link!;
+    const EXTRA = '198.51.100.2', EXTRA_LINUX = '198.51.100.1';
+    const r0 = await l.ns.run('ip', ['addr', 'add', EXTRA_LINUX + '/24', 'dev', l.bridge.ifname]);
+    expect(r0.code).toBe(0);
+    (l.stack as any).addAddress('tap0', EXTRA, '255.255.255.0');
+    for (const a of [MICRONET, EXTRA]) {
+      const r = await ping(l.ns, a, 56, 1);
+      if (r.received < 1 || r.wrongData) throw new Error('ping ' + a + ' failed:\n' + r.output);
+      // iputils prints the reply's source address
+      expect(r.output).toMatch(new RegExp('bytes from ' + a.replace(/\./g, '\\.') + ':'));
+    }
+    // Linux resolved the extra address to micronet's MAC through micronet's ARP answer
+    expect(ipNeigh(l.ns, EXTRA)!.lladdr).toBe(MAC_TEXT);
+    // a connected Linux socket takes only a reply from the address it sent to
+    const got = l.echo(7);
+    const sock = await l.peer.bind(0, EXTRA_LINUX);
+    await sock.connect(EXTRA, 7);
+    expect(await sock.send(pattern(32, 1))).toBeNull();
+    const m = await sock.receive();
+    expect(m.address).toBe(EXTRA);
+    expect(m.data.equals(pattern(32, 1))).toBe(true);
+    expect(got[0].dstAddress).toBe(parseIPv4(EXTRA));
+    expect(got[0].srcAddress).toBe(parseIPv4(EXTRA_LINUX));
+    await sock.close();
+  });
+
   test('a datagram from Linux with a bad UDP checksum is dropped and counted; good and zero ones are echoed', async () => {
     const l = link!;
     const echoed = l.echo(7);

@@ -25,7 +25,7 @@ const BOARD = '192.0.2.5';
 const LINUX = '192.0.2.1';
 const WAIT_MS = 30000;
 
-jest.setTimeout(180000);
+jest.setTimeout(600000); // generous: each wait inside is bounded on its own, and a loaded machine runs the boards several times slower
 
 /** Added after the board script: a control port through which the test makes the board a client. */
 const CONTROL = `
@@ -114,9 +114,12 @@ describeInterop('Espruino\'s http and net over micronet-tcp, against Linux', () 
        *  does not fit a Pico): defined there, absent elsewhere. */
       const onlyOn = (e: BoardEngine): jest.It => (engine === e ? test : ((() => undefined) as unknown as jest.It));
       const kids: { kill(): void }[] = [];
-      const curl = async (args: string[]): Promise<string> => {
-        const r = await board.tap!.ns.run('curl', ['-sS', '--max-time', '30'].concat(args), { timeoutMs: 40000 });
-        if (r.code !== 0) throw new Error('curl ' + args.join(' ') + ': ' + r.stderr);
+      /** curl in the namespace; `maxS` bounds each transfer (generous: a loaded machine runs the board
+       *  several times slower), and the whole run is bounded by that per URL given. */
+      const curl = async (args: string[], maxS = 60): Promise<string> => {
+        const urls = Math.max(1, args.filter((a) => /^http:/.test(a)).length);
+        const r = await board.tap!.ns.run('curl', ['-sS', '--max-time', String(maxS)].concat(args), { timeoutMs: (maxS * urls + 10) * 1000 });
+        if (r.code !== 0) throw new Error('curl ' + args.join(' ') + ': exit ' + r.code + ' ' + r.stderr);
         return r.stdout;
       };
       /** Starts the python3 side and waits (bounded) for its "ready". */
@@ -187,7 +190,7 @@ describeInterop('Espruino\'s http and net over micronet-tcp, against Linux', () 
         const data = pattern(100000, 3);
         const f = path.join(dir, 'up');
         fs.writeFileSync(f, data);
-        expect(await curl(['--data-binary', '@' + f, 'http://' + BOARD + '/upload'])).toBe(uploadCheck(data));
+        expect(await curl(['--data-binary', '@' + f, 'http://' + BOARD + '/upload'], 150)).toBe(uploadCheck(data));
       });
 
       onlyOn('espruino')('the board as a client: net.connect to a Linux server, http.get of a 20,000-octet file', async () => {
@@ -205,7 +208,7 @@ describeInterop('Espruino\'s http and net over micronet-tcp, against Linux', () 
         const many = async (k: number): Promise<any[]> => {
           const urls: string[] = [];
           for (let i = 0; i < k; i++) urls.push('http://' + BOARD + '/stats.json');
-          return (await curl(['-w', '\\n'].concat(urls))).trim().split('\n').map((l) => JSON.parse(l));
+          return (await curl(['-w', '\\n'].concat(urls), 30)).trim().split('\n').map((l) => JSON.parse(l));
         };
         // The free blocks while a request is served depend on what the previous connections still hold
         // at that moment (a close Espruino has not yet processed, a TIME-WAIT record: timeWaitMax 1), and
@@ -256,13 +259,19 @@ describeInterop('Espruino\'s http and net over micronet-tcp, against Linux', () 
       });
 
       onlyOn('espruino')('5 clients at once on a table of 5 (listeners on 80 and 7000, 3 connections): 2 are reset, 3 served, and the server goes on', async () => {
-        // each client sends its request line and holds the rest 2 s, so all are open together; the control
-        // port (CONTROL) is the second listener
+        // each client connects and sends its request line, then holds the rest until all five have
+        // connected (or failed) and a second more, so all are open together whatever the machine's load;
+        // the control port (CONTROL) is the second listener
         const py = 'import socket, time, threading\n' +
           'res = [None] * 5\n' +
+          'done = threading.Semaphore(0)\n' +
+          'go = threading.Event()\n' +
           'def one(i):\n' +
           '  try:\n' +
-          '    s = socket.create_connection(("' + BOARD + '", 80), 20); s.sendall(b"GET /nothing HTTP/1.0\\r\\n"); time.sleep(2 + i * 0.3)\n' +
+          '    try:\n' +
+          '      s = socket.create_connection(("' + BOARD + '", 80), 60); s.sendall(b"GET /nothing HTTP/1.0\\r\\n")\n' +
+          '    finally: done.release()\n' +
+          '    go.wait(120)\n' +
           '    s.sendall(b"\\r\\n"); b = b""\n' +
           '    while True:\n' +
           '      d = s.recv(4096)\n' +
@@ -272,9 +281,11 @@ describeInterop('Espruino\'s http and net over micronet-tcp, against Linux', () 
           '  except Exception as e: res[i] = type(e).__name__\n' +
           'ts = [threading.Thread(target=one, args=(i,)) for i in range(5)]\n' +
           'for t in ts: t.start(); time.sleep(0.2)\n' +
+          'for i in range(5): done.acquire(timeout=120)\n' +
+          'time.sleep(1); go.set()\n' +
           'for t in ts: t.join()\n' +
           'print(",".join(res))';
-        const r = await board.tap!.ns.run('python3', ['-c', py], { timeoutMs: 60000 });
+        const r = await board.tap!.ns.run('python3', ['-c', py], { timeoutMs: 300000 });
         expect(r.code).toBe(0);
         const res = r.stdout.trim().split(',');
         expect(res.filter((x) => x === 'HTTP/1.1 404').length).toBe(3);

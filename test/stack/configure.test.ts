@@ -84,7 +84,9 @@ describe('board-facing API: getIP, setIP, events', () => {
     const stack = createStack();
     expect(() => stack.getIP()).toThrow(/no interface/);
     stack.addInterface(dev, { address: '192.0.2.2', netmask: '255.255.255.0', name: 'eth0' });
-    const info = { ip: '192.0.2.2', subnet: '255.255.255.0', gateway: '0.0.0.0', mac: '02:00:00:00:00:02' };
+    // addresses: every address of the interface (MULTI_ADDRESS builds; test/stack/multiaddr.test.ts)
+    const info = { ip: '192.0.2.2', subnet: '255.255.255.0', gateway: '0.0.0.0', mac: '02:00:00:00:00:02',
+      addresses: [{ ip: '192.0.2.2', subnet: '255.255.255.0' }] };
     expect(stack.getIP()).toEqual(info);
     let got: any[] = [];
     stack.getIP((err: any, i: any) => { got = [err, i]; });
